@@ -1,0 +1,773 @@
+"""Every state change of assessment and accreditation.
+
+Each service is atomic, refuses an illegal change with a DomainError saying
+why, writes an entry in the audit trail, and queues side effects on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from dateutil.relativedelta import relativedelta
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates.rules import is_secretariat
+from toa_portal.audit import audit_record
+from toa_portal.errors import DomainError
+from workshops.enums import NominationStatus
+from workshops.models import FieldCriterion, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
+from workshops.selectors import conflict_reason
+
+from . import passrule
+from .enums import AccreditationStatus, Outcome, Phase, Recommendation, RenderState, SheetStatus, Validity
+from .models import (
+    Accreditation,
+    Certificate,
+    CertificateCounter,
+    Decision,
+    EvidenceFile,
+    FieldEvaluation,
+    FieldScore,
+    ModeratedScore,
+    PhaseOneScore,
+    ScoreSheet,
+)
+from .selectors import nomination_result, workshop_results
+
+
+class StaleScore(DomainError):
+    """Another save of the same score came first; carries the current row."""
+
+    def __init__(self, message, *, current: PhaseOneScore):
+        super().__init__(message)
+        self.current = current
+
+
+def _require_secretariat(actor) -> None:
+    if not is_secretariat(actor):
+        raise DomainError(_("Only the Secretariat may do this."))
+
+
+def parse_score(raw, *, scale_min: int, scale_max: int) -> int:
+    """A whole number on the workshop's scale, or a DomainError saying what is wrong."""
+    text = str(raw).strip() if raw is not None else ""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise DomainError(_("“%(value)s” is not a number.") % {"value": text[:20]}) from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise DomainError(_("Scores are whole numbers."))
+    value = int(value)
+    if not scale_min <= value <= scale_max:
+        raise DomainError(_("A score is between %(min)s and %(max)s.") % {"min": scale_min, "max": scale_max})
+    return value
+
+
+def _check_can_score(*, actor, nomination: Nomination, exercise: WorkshopExercise, criterion: WorkshopCriterion):
+    workshop = nomination.workshop
+    if not workshop.assignments.filter(assessor=actor).exists():
+        raise DomainError(_("You are not an assessor of this workshop."))
+    if nomination.status != NominationStatus.ACCEPTED:
+        raise DomainError(_("Only accepted candidates are scored."))
+    if exercise.workshop_id != workshop.pk or not exercise.criteria.filter(pk=criterion.pk).exists():
+        raise DomainError(_("This exercise does not assess that criterion."))
+    reason = conflict_reason(assessor=actor, official=nomination.official)
+    if reason:
+        raise DomainError(_("You may not score this candidate: %(reason)s.") % {"reason": reason})
+    sheet = ScoreSheet.objects.filter(exercise=exercise, assessor=actor).first()
+    if sheet is not None and sheet.status == SheetStatus.SUBMITTED:
+        raise DomainError(_("Your sheet for this exercise is submitted and locked."))
+    if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
+        raise DomainError(_("The Phase One decision for this candidate is recorded: scores are closed."))
+
+
+@transaction.atomic
+def phase_one_score_record(
+    *,
+    actor,
+    nomination: Nomination,
+    exercise: WorkshopExercise,
+    criterion: WorkshopCriterion,
+    value,
+    expected_version: int | None = None,
+    comment: str | None = None,
+) -> PhaseOneScore:
+    """Record or change the actor's score for one cell of their sheet.
+
+    expected_version is the version the client last saw (0 or None for a new
+    cell): when another save came first, StaleScore is raised with the current
+    row and nothing is written, so no update is ever lost silently.
+    """
+    workshop = nomination.workshop
+    number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
+    _check_can_score(actor=actor, nomination=nomination, exercise=exercise, criterion=criterion)
+    ScoreSheet.objects.get_or_create(workshop=workshop, exercise=exercise, assessor=actor)
+    score = (
+        PhaseOneScore.objects.select_for_update()
+        .filter(nomination=nomination, assessor=actor, exercise=exercise, criterion=criterion)
+        .first()
+    )
+    if score is None:
+        if expected_version:
+            raise DomainError(_("This score no longer exists; reload the sheet."))
+        try:
+            with transaction.atomic():
+                score = PhaseOneScore.objects.create(
+                    nomination=nomination,
+                    assessor=actor,
+                    exercise=exercise,
+                    criterion=criterion,
+                    value=number,
+                    comment=comment or "",
+                )
+        except IntegrityError:
+            current = PhaseOneScore.objects.get(
+                nomination=nomination, assessor=actor, exercise=exercise, criterion=criterion
+            )
+            raise StaleScore(_("This score was saved from another device first."), current=current) from None
+        before = {}
+    else:
+        if expected_version is not None and expected_version != score.version:
+            raise StaleScore(_("This score was changed from another device first."), current=score)
+        if score.value == number and (comment is None or comment == score.comment):
+            return score
+        before = {"value": score.value, "version": score.version}
+        score.value = number
+        if comment is not None:
+            score.comment = comment
+        score.version += 1
+        score.save(update_fields=["value", "comment", "version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="score.record",
+        obj=score,
+        before=before,
+        after={"value": score.value, "version": score.version, "cell": f"{exercise.code}/{criterion.code}"},
+        workshop_id=workshop.pk,
+        official_id=nomination.official_id,
+    )
+    return score
+
+
+@transaction.atomic
+def score_sheet_submit(*, actor, workshop: Workshop, exercise: WorkshopExercise) -> ScoreSheet:
+    """Submit and lock the actor's sheet for an exercise; every eligible cell must be scored."""
+    from workshops.selectors import eligible_assessor_map
+
+    if not workshop.assignments.filter(assessor=actor).exists():
+        raise DomainError(_("You are not an assessor of this workshop."))
+    sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
+        workshop=workshop, exercise=exercise, assessor=actor
+    )
+    if sheet.status == SheetStatus.SUBMITTED:
+        return sheet
+    eligible = eligible_assessor_map(workshop)
+    nominations = workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official")
+    criteria = list(exercise.criteria.all())
+    have = set(
+        PhaseOneScore.objects.filter(assessor=actor, exercise=exercise).values_list("nomination_id", "criterion_id")
+    )
+    missing = [
+        f"{n.official.name_latin} ({c.code})"
+        for n in nominations
+        if actor.pk in {a.pk for a in eligible.get(n.pk, [])}
+        for c in criteria
+        if (n.pk, c.pk) not in have
+    ]
+    if missing:
+        raise DomainError(_("The sheet is not complete. Missing: %(missing)s.") % {"missing": ", ".join(missing[:10])})
+    sheet.status = SheetStatus.SUBMITTED
+    sheet.submitted_at = timezone.now()
+    sheet.save(update_fields=["status", "submitted_at"])
+    audit_record(actor=actor, action="sheet.submit", obj=sheet, after={"status": sheet.status}, workshop_id=workshop.pk)
+    return sheet
+
+
+@transaction.atomic
+def score_sheet_reopen(*, actor, sheet: ScoreSheet, reason: str) -> ScoreSheet:
+    """Reopen a submitted sheet (Secretariat, with a reason). The exercise is blind again until resubmitted."""
+    _require_secretariat(actor)
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for reopening the sheet."))
+    sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.status != SheetStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted sheet can be reopened."))
+    sheet.status = SheetStatus.OPEN
+    sheet.submitted_at = None
+    sheet.save(update_fields=["status", "submitted_at"])
+    audit_record(
+        actor=actor,
+        action="sheet.reopen",
+        obj=sheet,
+        before={"status": SheetStatus.SUBMITTED},
+        after={"status": SheetStatus.OPEN},
+        reason=reason,
+        workshop_id=sheet.workshop_id,
+    )
+    return sheet
+
+
+@transaction.atomic
+def phase_one_moderate(
+    *, actor, nomination: Nomination, exercise: WorkshopExercise, criterion: WorkshopCriterion, value, note: str
+) -> ModeratedScore:
+    """Record the Secretariat's moderated score for a flagged pair, with a note."""
+    _require_secretariat(actor)
+    if not (note or "").strip():
+        raise DomainError(_("Write a moderation note."))
+    workshop = nomination.workshop
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError(_("The moderated score must be a number.")) from None
+    if not number.is_finite() or not workshop.scale_min <= number <= workshop.scale_max:
+        raise DomainError(
+            _("A score is between %(min)s and %(max)s.") % {"min": workshop.scale_min, "max": workshop.scale_max}
+        )
+    if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
+        raise DomainError(_("The Phase One decision is recorded: moderation is closed."))
+    existing = (
+        ModeratedScore.objects.select_for_update()
+        .filter(nomination=nomination, exercise=exercise, criterion=criterion)
+        .first()
+    )
+    if existing is None:
+        cell = nomination_result(nomination).cell(exercise.code, criterion.code)
+        if cell is None or not cell.flagged:
+            raise DomainError(_("Only a pair whose assessors differ by more than the tolerance is moderated."))
+    before = {"value": existing.value} if existing else {}
+    moderated, _created = ModeratedScore.objects.update_or_create(
+        nomination=nomination,
+        exercise=exercise,
+        criterion=criterion,
+        defaults={"value": number, "note": note, "moderated_by": actor},
+    )
+    audit_record(
+        actor=actor,
+        action="score.moderate",
+        obj=moderated,
+        before=before,
+        after={"value": number, "cell": f"{exercise.code}/{criterion.code}"},
+        reason=note,
+        workshop_id=workshop.pk,
+        official_id=nomination.official_id,
+    )
+    return moderated
+
+
+@transaction.atomic
+def phase_one_decide(
+    *, actor, nomination: Nomination, feedback: str = "", note: str = "", effective_date: dt.date | None = None
+) -> Decision:
+    """Record the final Phase One decision from the pass rule, with its
+    explanation. A pass makes the official pre-accredited (on effective_date,
+    by default today: a decision taken in a meeting may be entered later)."""
+    _require_secretariat(actor)
+    nomination = (
+        Nomination.objects.select_for_update().select_related("workshop__programme", "official").get(pk=nomination.pk)
+    )
+    if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
+        raise DomainError(_("The Phase One decision is already recorded and is final."))
+    if nomination.status != NominationStatus.ACCEPTED:
+        raise DomainError(_("Only accepted candidates receive a Phase One decision."))
+    result = nomination_result(nomination)
+    if result.status == passrule.INCOMPLETE:
+        raise DomainError(_("Scores are incomplete: no decision can be recorded yet."))
+    if result.status == passrule.MODERATION:
+        raise DomainError(_("Some scores differ by more than the tolerance: moderate them first."))
+    outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
+    decision = Decision.objects.create(
+        nomination=nomination,
+        phase=Phase.ONE,
+        outcome=outcome,
+        grade=result.grade,
+        score_percent=result.percent.quantize(passrule.TWO_PLACES),
+        explanation=result.explanation(),
+        feedback=feedback,
+        note=note,
+        decided_by=actor,
+    )
+    if outcome == Outcome.PASSED:
+        programme = nomination.workshop.programme
+        accreditation = Accreditation.objects.create(
+            official=nomination.official,
+            programme=programme,
+            expert_type=programme.expert_type,
+            nomination=nomination,
+            status=AccreditationStatus.PRE_ACCREDITED,
+            pre_accredited_on=effective_date or timezone.localdate(),
+        )
+        audit_record(
+            actor=actor,
+            action="accreditation.pre_accredit",
+            obj=accreditation,
+            after={"status": accreditation.status},
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+    audit_record(
+        actor=actor,
+        action="decision.phase_one",
+        obj=decision,
+        after={"outcome": outcome, "grade": decision.grade, "percent": decision.score_percent},
+        reason=note,
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    return decision
+
+
+def phase_one_decide_workshop(*, actor, workshop: Workshop) -> dict[str, int]:
+    """Decide every accepted candidate whose result is decidable and undecided.
+    Returns how many were decided and how many were left (incomplete or flagged)."""
+    _require_secretariat(actor)
+    decided = left = 0
+    already = set(
+        Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE).values_list("nomination_id", flat=True)
+    )
+    for nomination_id, result in workshop_results(workshop).items():
+        if nomination_id in already:
+            continue
+        if not result.decidable:
+            left += 1
+            continue
+        phase_one_decide(actor=actor, nomination=Nomination.objects.get(pk=nomination_id))
+        decided += 1
+    return {"decided": decided, "left": left}
+
+
+@transaction.atomic
+def decision_release(*, actor, decision: Decision) -> Decision:
+    """Release a decision: its outcome, grade and feedback become visible to the
+    focal point and the expert (never the raw scores)."""
+    _require_secretariat(actor)
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if decision.released:
+        return decision
+    decision.released = True
+    decision.released_at = timezone.now()
+    decision.released_by = actor
+    decision.save(update_fields=["released", "released_at", "released_by"])
+    audit_record(
+        actor=actor,
+        action="decision.release",
+        obj=decision,
+        before={"released": False},
+        after={"released": True},
+        workshop_id=decision.nomination.workshop_id,
+        official_id=decision.nomination.official_id,
+    )
+    return decision
+
+
+def decisions_release_workshop(*, actor, workshop: Workshop, phase: str = Phase.ONE) -> int:
+    """Release every unreleased decision of a phase for a workshop."""
+    _require_secretariat(actor)
+    count = 0
+    for decision in Decision.objects.filter(nomination__workshop=workshop, phase=phase, released=False):
+        decision_release(actor=actor, decision=decision)
+        count += 1
+    return count
+
+
+def _phase_one_passed(nomination: Nomination) -> bool:
+    return Decision.objects.filter(nomination=nomination, phase=Phase.ONE, outcome=Outcome.PASSED).exists()
+
+
+@transaction.atomic
+def field_evaluation_assign(
+    *,
+    actor,
+    nomination: Nomination,
+    evaluator,
+    mission_place: str,
+    mission_start: dt.date,
+    mission_end: dt.date,
+    mission_type: str,
+    role: str,
+) -> FieldEvaluation:
+    """Open Phase Two for a pre-accredited expert: a mission and its evaluator.
+    Refused before a Phase One pass and when the evaluator is conflicted."""
+    _require_secretariat(actor)
+    if not _phase_one_passed(nomination):
+        raise DomainError(_("Phase Two opens only after a Phase One pass."))
+    reason = conflict_reason(assessor=evaluator, official=nomination.official)
+    if reason:
+        raise DomainError(_("This evaluator may not evaluate the expert: %(reason)s.") % {"reason": reason})
+    if mission_end < mission_start:
+        raise DomainError(_("The mission ends before it starts."))
+    if Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists():
+        raise DomainError(_("The Phase Two decision is already recorded."))
+    existing = FieldEvaluation.objects.filter(nomination=nomination).first()
+    before = {"evaluator": existing.evaluator.get_username()} if existing else {}
+    evaluation, _created = FieldEvaluation.objects.update_or_create(
+        nomination=nomination,
+        defaults={
+            "evaluator": evaluator,
+            "mission_place": mission_place,
+            "mission_start": mission_start,
+            "mission_end": mission_end,
+            "mission_type": mission_type,
+            "role": role,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="field.assign",
+        obj=evaluation,
+        before=before,
+        after={"evaluator": evaluator.get_username(), "mission_place": mission_place, "role": role},
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    return evaluation
+
+
+def _check_evaluator(actor, evaluation: FieldEvaluation) -> None:
+    if evaluation.evaluator_id != actor.pk:
+        raise DomainError(_("You are not the evaluator of this mission."))
+    if evaluation.submitted_at is not None:
+        raise DomainError(_("This evaluation is submitted and locked."))
+    reason = conflict_reason(assessor=actor, official=evaluation.nomination.official)
+    if reason:
+        raise DomainError(_("You may not evaluate this expert: %(reason)s.") % {"reason": reason})
+
+
+@transaction.atomic
+def field_score_record(*, actor, evaluation: FieldEvaluation, criterion: FieldCriterion, value) -> FieldScore:
+    """Record the evaluator's score on one Phase Two criterion."""
+    evaluation = (
+        FieldEvaluation.objects.select_for_update().select_related("nomination__workshop").get(pk=evaluation.pk)
+    )
+    _check_evaluator(actor, evaluation)
+    workshop = evaluation.nomination.workshop
+    if criterion.programme_id != workshop.programme_id:
+        raise DomainError(_("This criterion belongs to another programme."))
+    number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
+    existing = FieldScore.objects.filter(evaluation=evaluation, criterion=criterion).first()
+    if existing is not None and existing.value == number:
+        return existing
+    before = {"value": existing.value} if existing else {}
+    score, _created = FieldScore.objects.update_or_create(
+        evaluation=evaluation,
+        criterion=criterion,
+        defaults={"value": number, "version": (existing.version + 1) if existing else 1},
+    )
+    audit_record(
+        actor=actor,
+        action="field.score",
+        obj=score,
+        before=before,
+        after={"value": number, "criterion": criterion.code},
+        workshop_id=workshop.pk,
+        official_id=evaluation.nomination.official_id,
+    )
+    return score
+
+
+@transaction.atomic
+def field_evidence_add(
+    *, actor, evaluation: FieldEvaluation, file, original_name: str, content_type: str
+) -> EvidenceFile:
+    """Attach an evidence file (already checked by content) to an evaluation."""
+    _check_evaluator(actor, evaluation)
+    evidence = EvidenceFile.objects.create(
+        evaluation=evaluation,
+        file=file,
+        original_name=original_name[:255],
+        content_type=content_type,
+        uploaded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="field.evidence",
+        obj=evidence,
+        after={"file": original_name},
+        workshop_id=evaluation.nomination.workshop_id,
+        official_id=evaluation.nomination.official_id,
+    )
+    return evidence
+
+
+def field_result(evaluation: FieldEvaluation) -> dict:
+    """The Phase Two rule: every field criterion scored, weighted score at or
+    above the programme's threshold, each minimum met, and the evaluator's
+    recommendation to accredit."""
+    workshop = evaluation.nomination.workshop
+    programme = workshop.programme
+    criteria = list(programme.field_criteria.all())
+    scores = {s.criterion_id: s.value for s in evaluation.scores.all()}
+    missing = [c.code for c in criteria if c.pk not in scores]
+    result = {"missing": missing, "checks": [], "percent": None, "status": passrule.INCOMPLETE}
+    if missing or not criteria or evaluation.submitted_at is None:
+        return result
+    total = sum(c.weight for c in criteria)
+    weighted = sum(Decimal(c.weight) * scores[c.pk] for c in criteria) / Decimal(total)
+    percent = weighted / Decimal(workshop.scale_max) * 100
+    checks = [
+        {
+            "key": "threshold",
+            "value": str(percent.quantize(passrule.TWO_PLACES)),
+            "required": str(programme.field_pass_threshold),
+            "ok": percent >= programme.field_pass_threshold,
+        },
+        {
+            "key": "recommendation",
+            "value": evaluation.recommendation,
+            "required": Recommendation.ACCREDIT,
+            "ok": evaluation.recommendation == Recommendation.ACCREDIT,
+        },
+    ]
+    for c in criteria:
+        if c.minimum is not None:
+            checks.append(
+                {
+                    "key": f"minimum:{c.code}",
+                    "value": str(scores[c.pk]),
+                    "required": str(c.minimum),
+                    "ok": scores[c.pk] >= c.minimum,
+                }
+            )
+    result.update(
+        checks=checks,
+        percent=percent.quantize(passrule.TWO_PLACES),
+        status=passrule.PASSED if all(ch["ok"] for ch in checks) else passrule.FAILED,
+    )
+    return result
+
+
+@transaction.atomic
+def field_evaluation_submit(
+    *, actor, evaluation: FieldEvaluation, narrative: str, recommendation: str
+) -> FieldEvaluation:
+    """Submit the evaluation with its narrative and recommendation; every criterion must be scored."""
+    evaluation = (
+        FieldEvaluation.objects.select_for_update()
+        .select_related("nomination__workshop__programme")
+        .get(pk=evaluation.pk)
+    )
+    _check_evaluator(actor, evaluation)
+    if recommendation not in (Recommendation.ACCREDIT, Recommendation.NOT_ACCREDIT):
+        raise DomainError(_("Choose a recommendation."))
+    scored = set(evaluation.scores.values_list("criterion_id", flat=True))
+    missing = [c.code for c in evaluation.nomination.workshop.programme.field_criteria.all() if c.pk not in scored]
+    if missing:
+        raise DomainError(_("Score every criterion first. Missing: %(missing)s.") % {"missing": ", ".join(missing)})
+    evaluation.narrative = narrative
+    evaluation.recommendation = recommendation
+    evaluation.submitted_at = timezone.now()
+    evaluation.save(update_fields=["narrative", "recommendation", "submitted_at"])
+    audit_record(
+        actor=actor,
+        action="field.submit",
+        obj=evaluation,
+        after={"recommendation": recommendation},
+        workshop_id=evaluation.nomination.workshop_id,
+        official_id=evaluation.nomination.official_id,
+    )
+    return evaluation
+
+
+@transaction.atomic
+def phase_two_decide(
+    *, actor, nomination: Nomination, feedback: str = "", note: str = "", effective_date: dt.date | None = None
+) -> Decision:
+    """Record the Phase Two decision from the field rule. A pass grants the
+    accreditation and creates its certificate record in this same transaction;
+    the PDF is rendered in the background once committed."""
+    _require_secretariat(actor)
+    nomination = (
+        Nomination.objects.select_for_update().select_related("workshop__programme", "official").get(pk=nomination.pk)
+    )
+    if not _phase_one_passed(nomination):
+        raise DomainError(_("Phase Two can only be decided after a Phase One pass."))
+    if Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists():
+        raise DomainError(_("The Phase Two decision is already recorded and is final."))
+    evaluation = FieldEvaluation.objects.filter(nomination=nomination).first()
+    if evaluation is None or evaluation.submitted_at is None:
+        raise DomainError(_("The field evaluation has not been submitted yet."))
+    result = field_result(evaluation)
+    if result["status"] == passrule.INCOMPLETE:
+        raise DomainError(_("The field evaluation is incomplete."))
+    outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED
+    decision = Decision.objects.create(
+        nomination=nomination,
+        phase=Phase.TWO,
+        outcome=outcome,
+        score_percent=result["percent"],
+        explanation={**result, "percent": str(result["percent"])},
+        feedback=feedback,
+        note=note,
+        decided_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="decision.phase_two",
+        obj=decision,
+        after={"outcome": outcome, "percent": result["percent"]},
+        reason=note,
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    accreditation = Accreditation.objects.select_for_update().get(nomination=nomination)
+    before = {"status": accreditation.status}
+    today = effective_date or timezone.localdate()
+    if outcome == Outcome.PASSED:
+        accreditation.status = AccreditationStatus.ACCREDITED
+        accreditation.accredited_on = today
+        accreditation.valid_until = today + relativedelta(
+            months=nomination.workshop.programme.certificate_validity_months
+        )
+        accreditation.save(update_fields=["status", "accredited_on", "valid_until"])
+        audit_record(
+            actor=actor,
+            action="accreditation.grant",
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status, "valid_until": accreditation.valid_until},
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+        certificate_issue(actor=actor, accreditation=accreditation)
+    else:
+        accreditation.status = AccreditationStatus.NOT_ACCREDITED
+        accreditation.ended_on = today
+        accreditation.save(update_fields=["status", "ended_on"])
+        audit_record(
+            actor=actor,
+            action="accreditation.refuse",
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status},
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+    return decision
+
+
+def _next_number(*, accreditation: Accreditation, year: int) -> str:
+    """The next certificate number, from a counter row locked in the caller's transaction."""
+    programme = accreditation.programme
+    CertificateCounter.objects.get_or_create(programme=programme, expert_type=accreditation.expert_type, year=year)
+    counter = CertificateCounter.objects.select_for_update().get(
+        programme=programme, expert_type=accreditation.expert_type, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{programme.certificate_prefix}-{accreditation.expert_type}-{year}-{counter.last:04d}"
+
+
+def _queue_render(certificate_id: int) -> None:
+    from .tasks import render_certificate
+
+    transaction.on_commit(lambda: render_certificate.delay(certificate_id), robust=True)
+
+
+@transaction.atomic
+def certificate_issue(*, actor, accreditation: Accreditation) -> Certificate:
+    """Create the first certificate of an accreditation, exactly once: numbered
+    from the locked counter, with a random verification code, state queued;
+    its PDF is rendered after commit. A second call returns the same record."""
+    existing = Certificate.objects.filter(accreditation=accreditation, version=1).first()
+    if existing is not None:
+        return existing
+    if accreditation.status != AccreditationStatus.ACCREDITED:
+        raise DomainError(_("Only a granted accreditation receives a certificate."))
+    language = accreditation.official.preferred_language
+    certificate = Certificate.objects.create(
+        accreditation=accreditation,
+        version=1,
+        number=_next_number(accreditation=accreditation, year=accreditation.accredited_on.year),
+        issued_on=accreditation.accredited_on,
+        valid_until=accreditation.valid_until,
+        language=language,
+    )
+    audit_record(
+        actor=actor,
+        action="certificate.issue",
+        obj=certificate,
+        after={"number": certificate.number, "version": 1},
+        workshop_id=accreditation.nomination.workshop_id,
+        official_id=accreditation.official_id,
+    )
+    _queue_render(certificate.pk)
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certificate:
+    """Revoke a certificate and its accreditation, with a reason (kept private)."""
+    _require_secretariat(actor)
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the revocation."))
+    certificate = Certificate.objects.select_for_update().select_related("accreditation").get(pk=certificate.pk)
+    if certificate.validity == Validity.REVOKED:
+        return certificate
+    if certificate.validity != Validity.VALID:
+        raise DomainError(_("Only a valid certificate can be revoked."))
+    before = {"validity": certificate.validity}
+    certificate.validity = Validity.REVOKED
+    certificate.revoked_on = timezone.localdate()
+    certificate.revoked_reason = reason
+    certificate.save(update_fields=["validity", "revoked_on", "revoked_reason"])
+    accreditation = certificate.accreditation
+    accreditation.status = AccreditationStatus.REVOKED
+    accreditation.ended_on = certificate.revoked_on
+    accreditation.end_reason = reason
+    accreditation.save(update_fields=["status", "ended_on", "end_reason"])
+    audit_record(
+        actor=actor,
+        action="certificate.revoke",
+        obj=certificate,
+        before=before,
+        after={"validity": certificate.validity},
+        reason=reason,
+        workshop_id=accreditation.nomination.workshop_id,
+        official_id=accreditation.official_id,
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, actor, certificate: Certificate, reason: str, language: str | None = None) -> Certificate:
+    """Re-issue a valid certificate after a correction: same number, next
+    version, new verification code; the old version becomes superseded."""
+    _require_secretariat(actor)
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the re-issue."))
+    certificate = Certificate.objects.select_for_update().select_related("accreditation").get(pk=certificate.pk)
+    if certificate.validity != Validity.VALID:
+        raise DomainError(_("Only the current, valid version of a certificate can be re-issued."))
+    certificate.validity = Validity.SUPERSEDED
+    certificate.save(update_fields=["validity"])
+    new = Certificate.objects.create(
+        accreditation=certificate.accreditation,
+        version=certificate.version + 1,
+        number=certificate.number,
+        issued_on=timezone.localdate(),
+        valid_until=certificate.valid_until,
+        language=language or certificate.language,
+    )
+    audit_record(
+        actor=actor,
+        action="certificate.reissue",
+        obj=new,
+        before={"version": certificate.version, "code": "superseded"},
+        after={"version": new.version},
+        reason=reason,
+        workshop_id=certificate.accreditation.nomination.workshop_id,
+        official_id=certificate.accreditation.official_id,
+    )
+    _queue_render(new.pk)
+    return new
+
+
+def certificate_render_state(*, certificate_id: int, state: str, error: str = "") -> None:
+    """Record a rendering state change (used by the render task)."""
+    fields = {"render_state": state, "render_error": error}
+    if state == RenderState.RENDERING:
+        fields["render_started_at"] = timezone.now()
+    Certificate.objects.filter(pk=certificate_id).update(**fields)

@@ -1,0 +1,74 @@
+"""Fixtures shared by the whole suite.
+
+Services a test needs are real: tests marked `postgres` or `redis` fail loudly
+(never skip) when DATABASE_URL / CELERY_BROKER_URL do not point at a reachable
+server; deselect them explicitly with -m "not postgres" if that is what you mean.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+from toa_portal.celery import app as celery_app
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres") or item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(autouse=True)
+def _services_present(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.fail("This test needs PostgreSQL: set DATABASE_URL=postgres://… (or deselect with -m 'not postgres').")
+    if request.node.get_closest_marker("redis") and not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+        pytest.fail("This test needs Redis: set CELERY_BROKER_URL=redis://… (or deselect with -m 'not redis').")
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Tasks run in-process unless the test starts a real worker."""
+    eager = not request.node.get_closest_marker("redis")
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Every test writes its files to its own private folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "private")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (solo pool, in a thread) on the test broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
+
+
+@pytest.fixture
+def demo(db, settings):
+    """The full demo data, built through the services."""
+    from accreditation.demo import load_demo
+
+    load_demo(password=settings.DEMO_PASSWORD)

@@ -1,0 +1,114 @@
+"""factory_boy factories. Workflow records go through the services, so a
+factory never builds a state the portal itself could not reach."""
+
+import datetime as dt
+import itertools
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accreditation.demo import rubric_programme
+from candidates.enums import SECRETARIAT_GROUP
+from candidates.models import Administration, FocalPoint, Official, Region, UserProfile
+from workshops import services as workshop_services
+from workshops.enums import NominationStatus, WorkshopStatus
+
+_codes = itertools.count()
+
+
+def _iso3():
+    n = next(_codes)
+    return "Z" + chr(65 + (n // 26) % 26) + chr(65 + n % 26)
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = "asia-pacific"
+    name = "Asia/Pacific"
+
+
+class AdministrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Administration
+
+    code = factory.LazyFunction(_iso3)
+    name = factory.LazyAttribute(lambda o: f"Administration {o.code}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-2023")
+
+    @factory.post_generation
+    def home(self, create, extracted, **kwargs):
+        UserProfile.objects.update_or_create(user=self, defaults={"home_administration": extracted})
+        self.save()
+
+
+def secretariat_user(**kwargs):
+    user = UserFactory(**kwargs)
+    group, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
+    user.groups.add(group)
+    return user
+
+
+def focal_point_user(administration, **kwargs):
+    user = UserFactory(home=administration, **kwargs)
+    FocalPoint.objects.create(user=user, administration=administration)
+    return user
+
+
+class OfficialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Official
+
+    administration = factory.SubFactory(AdministrationFactory)
+    name_latin = factory.Sequence(lambda n: f"Official Number{n}")
+    email = factory.Sequence(lambda n: f"official{n}@customs.example")
+
+
+def make_workshop(*, actor=None, programme=None, status=WorkshopStatus.OPEN, **fields):
+    programme = programme or rubric_programme()
+    actor = actor or secretariat_user()
+    today = timezone.localdate()
+    defaults = {
+        "title": f"Workshop {next(_codes)}",
+        "city": "Kashiwa",
+        "host_administration": fields.pop("host_administration", None) or AdministrationFactory(),
+        "start_date": today + dt.timedelta(days=40),
+        "end_date": today + dt.timedelta(days=43),
+        "capacity": 10,
+        "nomination_deadline": timezone.now() + dt.timedelta(days=20),
+        "timezone": "Asia/Tokyo",
+        "status": status,
+    }
+    defaults.update(fields)
+    return workshop_services.workshop_create(actor=actor, programme=programme, **defaults)
+
+
+def nominate(workshop, official=None, *, actor=None, accept=False):
+    official = official or OfficialFactory()
+    actor = actor or secretariat_user()
+    nomination = workshop_services.nomination_submit(
+        actor=actor,
+        workshop=workshop,
+        official=official,
+        letter_reference="REF/1",
+        nominating_officer="Director General",
+        nomination_date=timezone.localdate(),
+    )
+    if accept:
+        nomination = workshop_services.nomination_accept(actor=actor, nomination=nomination)
+        assert nomination.status == NominationStatus.ACCEPTED
+    return nomination

@@ -1,0 +1,415 @@
+"""Every state change of programmes, workshops and nominations.
+
+Each service is atomic, refuses an illegal change with a DomainError that says
+why, writes an audit entry, and queues its side effects (e-mails) on commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates.models import Official
+from toa_portal.audit import audit_record
+from toa_portal.errors import DomainError
+
+from .enums import NOMINATION_TRANSITIONS, Attendance, NominationStatus, PrescreeningOutcome, WorkshopStatus
+from .models import (
+    AssessorAssignment,
+    CurriculumModule,
+    DeclaredConflict,
+    Nomination,
+    Programme,
+    Workshop,
+    WorkshopCriterion,
+    WorkshopExercise,
+    WorkshopGradeBand,
+)
+from .selectors import conflict_reason, quota_for
+
+RUBRIC_FIELDS = ("scale_min", "scale_max", "combination", "tolerance", "pass_threshold")
+
+
+def _notify(event: str, nomination_id: int) -> None:
+    """Queue the e-mails about a nomination once the change is committed."""
+    from .tasks import send_nomination_notice
+
+    transaction.on_commit(lambda: send_nomination_notice.delay(event, nomination_id), robust=True)
+
+
+@transaction.atomic
+def workshop_create(*, actor, programme: Programme, curriculum: list[str] | None = None, **fields) -> Workshop:
+    """Create a workshop and take the snapshot of its programme's rubric (scale,
+    criteria, exercises, grade bands): later edits of the programme never
+    re-grade this workshop."""
+    for name in RUBRIC_FIELDS:
+        fields.setdefault(name, getattr(programme, name))
+    workshop = Workshop(programme=programme, **fields)
+    workshop.full_clean()
+    workshop.save()
+    criteria = {}
+    for criterion in programme.criteria.all():
+        criteria[criterion.pk] = WorkshopCriterion.objects.create(
+            workshop=workshop,
+            code=criterion.code,
+            name=criterion.name,
+            weight=criterion.weight,
+            minimum=criterion.minimum,
+            critical=criterion.critical,
+            order=criterion.order,
+        )
+    for exercise in programme.exercises.prefetch_related("criteria"):
+        copy = WorkshopExercise.objects.create(
+            workshop=workshop, code=exercise.code, name=exercise.name, order=exercise.order
+        )
+        copy.criteria.set([criteria[c.pk] for c in exercise.criteria.all()])
+    WorkshopGradeBand.objects.bulk_create(
+        WorkshopGradeBand(workshop=workshop, name=band.name, min_percent=band.min_percent)
+        for band in programme.grade_bands.all()
+    )
+    CurriculumModule.objects.bulk_create(
+        CurriculumModule(workshop=workshop, title=title, order=i) for i, title in enumerate(curriculum or [])
+    )
+    audit_record(
+        actor=actor,
+        action="workshop.create",
+        obj=workshop,
+        after={"programme": str(programme), "start_date": workshop.start_date, "capacity": workshop.capacity},
+        workshop_id=workshop.pk,
+    )
+    return workshop
+
+
+def deadline_passed(workshop: Workshop, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) > workshop.nomination_deadline
+
+
+def deadline_local(workshop: Workshop) -> dt.datetime:
+    """The deadline as the workshop's own clock shows it."""
+    return workshop.nomination_deadline.astimezone(ZoneInfo(workshop.timezone))
+
+
+@transaction.atomic
+def workshop_set_status(*, actor, workshop: Workshop, status: str, reason: str = "") -> Workshop:
+    """Move a workshop to a new status (open, close nominations, start, complete, cancel)."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if workshop.status == status:
+        return workshop
+    allowed = {
+        WorkshopStatus.OPEN: {WorkshopStatus.DRAFT, WorkshopStatus.CLOSED},
+        WorkshopStatus.CLOSED: {WorkshopStatus.OPEN, WorkshopStatus.DRAFT},
+        WorkshopStatus.IN_PROGRESS: {WorkshopStatus.CLOSED, WorkshopStatus.OPEN},
+        WorkshopStatus.COMPLETED: {WorkshopStatus.IN_PROGRESS, WorkshopStatus.CLOSED},
+        WorkshopStatus.CANCELLED: {WorkshopStatus.DRAFT, WorkshopStatus.OPEN, WorkshopStatus.CLOSED},
+    }
+    if workshop.status not in allowed.get(status, set()):
+        raise DomainError(
+            _("A workshop that is %(old)s cannot become %(new)s.")
+            % {"old": workshop.get_status_display().lower(), "new": WorkshopStatus(status).label.lower()}
+        )
+    before = workshop.status
+    workshop.status = status
+    workshop.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="workshop.status",
+        obj=workshop,
+        before={"status": before},
+        after={"status": status},
+        reason=reason,
+        workshop_id=workshop.pk,
+    )
+    return workshop
+
+
+def nominations_close(*, actor, workshop: Workshop) -> Workshop:
+    """Close nominations (the deadline also closes them on its own)."""
+    return workshop_set_status(actor=actor, workshop=workshop, status=WorkshopStatus.CLOSED)
+
+
+@transaction.atomic
+def nomination_submit(
+    *,
+    actor,
+    workshop: Workshop,
+    official: Official,
+    letter_reference: str,
+    nominating_officer: str,
+    nomination_date: dt.date,
+    cv=None,
+    cv_name: str = "",
+    now: dt.datetime | None = None,
+) -> Nomination:
+    """Nominate an official to a workshop. Refused after the deadline (in the
+    workshop's time zone), when the workshop is not open, when the official is
+    already nominated, or over the administration's quota. Capacity does not
+    limit nominations: selection is competitive."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if workshop.status != WorkshopStatus.OPEN:
+        raise DomainError(_("This workshop is not open for nominations."))
+    if deadline_passed(workshop, now):
+        raise DomainError(
+            _("Nominations closed on %(deadline)s (%(tz)s time).")
+            % {"deadline": deadline_local(workshop).strftime("%d %B %Y %H:%M"), "tz": workshop.timezone}
+        )
+    if Nomination.objects.filter(workshop=workshop, official=official).exists():
+        raise DomainError(_("%(name)s is already nominated to this workshop.") % {"name": official.name_latin})
+    quota = quota_for(workshop, official.administration_id)
+    if quota is not None:
+        used = (
+            Nomination.objects.filter(workshop=workshop, official__administration_id=official.administration_id)
+            .exclude(status=NominationStatus.WITHDRAWN)
+            .count()
+        )
+        if used >= quota:
+            raise DomainError(
+                _("%(administration)s has used its quota of %(quota)s nominations for this workshop.")
+                % {"administration": official.administration.name, "quota": quota}
+            )
+    nomination = Nomination(
+        workshop=workshop,
+        official=official,
+        letter_reference=letter_reference,
+        nominating_officer=nominating_officer,
+        nomination_date=nomination_date,
+        submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        cv_name=cv_name,
+        prescreening=PrescreeningOutcome.PENDING
+        if workshop.programme.has_prescreening
+        else PrescreeningOutcome.NOT_REQUIRED,
+    )
+    if cv is not None:
+        nomination.cv = cv
+    nomination.save()
+    audit_record(
+        actor=actor,
+        action="nomination.submit",
+        obj=nomination,
+        after={"status": nomination.status, "letter_reference": letter_reference},
+        workshop_id=workshop.pk,
+        official_id=official.pk,
+    )
+    _notify("received", nomination.pk)
+    return nomination
+
+
+def _transition(*, actor, nomination: Nomination, status: str, reason: str = "", action: str) -> Nomination:
+    nomination = Nomination.objects.select_for_update().select_related("workshop", "official").get(pk=nomination.pk)
+    if nomination.status == status:
+        return nomination
+    if nomination.status not in NOMINATION_TRANSITIONS[status]:
+        raise DomainError(
+            _("A nomination that is %(old)s cannot be %(new)s.")
+            % {"old": nomination.get_status_display().lower(), "new": NominationStatus(status).label.lower()}
+        )
+    before = nomination.status
+    nomination.status = status
+    nomination.decision_reason = reason
+    nomination.decided_at = timezone.now()
+    nomination.save(update_fields=["status", "decision_reason", "decided_at"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=nomination,
+        before={"status": before},
+        after={"status": status},
+        reason=reason,
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    return nomination
+
+
+@transaction.atomic
+def nomination_accept(*, actor, nomination: Nomination, reason: str = "") -> Nomination:
+    """Accept a nomination within the workshop's capacity. Refused when the
+    workshop is full, when pre-screening was required and not passed, or when
+    fewer than two assigned assessors would be eligible for the candidate."""
+    workshop = Workshop.objects.select_for_update().get(pk=nomination.workshop_id)
+    nomination.refresh_from_db()
+    if nomination.status == NominationStatus.ACCEPTED:
+        return nomination
+    if nomination.prescreening in (PrescreeningOutcome.PENDING, PrescreeningOutcome.FAILED):
+        raise DomainError(_("Only nominations that passed pre-screening can be accepted."))
+    accepted = Nomination.objects.filter(workshop=workshop, status=NominationStatus.ACCEPTED).count()
+    if accepted >= workshop.capacity:
+        raise DomainError(
+            _("The workshop is full: %(n)s of %(capacity)s places are taken.")
+            % {"n": accepted, "capacity": workshop.capacity}
+        )
+    assignments = AssessorAssignment.objects.filter(workshop=workshop).select_related("assessor__profile")
+    if assignments:
+        eligible = [
+            a for a in assignments if conflict_reason(assessor=a.assessor, official=nomination.official) is None
+        ]
+        if len(eligible) < 2:
+            raise DomainError(
+                _(
+                    "Fewer than two of the workshop's assessors are free of a conflict of interest with "
+                    "%(name)s: assign another assessor before accepting."
+                )
+                % {"name": nomination.official.name_latin}
+            )
+    nomination = _transition(
+        actor=actor, nomination=nomination, status=NominationStatus.ACCEPTED, reason=reason, action="nomination.accept"
+    )
+    _notify("accepted", nomination.pk)
+    return nomination
+
+
+@transaction.atomic
+def nomination_decline(*, actor, nomination: Nomination, reason: str) -> Nomination:
+    """Decline a nomination; a reason is required and sent to the focal point."""
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for declining."))
+    nomination = _transition(
+        actor=actor, nomination=nomination, status=NominationStatus.DECLINED, reason=reason, action="nomination.decline"
+    )
+    _notify("declined", nomination.pk)
+    return nomination
+
+
+@transaction.atomic
+def nomination_waitlist(*, actor, nomination: Nomination, reason: str = "") -> Nomination:
+    """Put a nomination on the waiting list."""
+    nomination = _transition(
+        actor=actor,
+        nomination=nomination,
+        status=NominationStatus.WAITLISTED,
+        reason=reason,
+        action="nomination.waitlist",
+    )
+    _notify("waitlisted", nomination.pk)
+    return nomination
+
+
+@transaction.atomic
+def nomination_withdraw(*, actor, nomination: Nomination, reason: str = "", now=None) -> Nomination:
+    """The administration withdraws its nomination, before the deadline only."""
+    if deadline_passed(nomination.workshop, now):
+        raise DomainError(_("The nomination deadline has passed: ask the Secretariat to decline it instead."))
+    return _transition(
+        actor=actor,
+        nomination=nomination,
+        status=NominationStatus.WITHDRAWN,
+        reason=reason,
+        action="nomination.withdraw",
+    )
+
+
+@transaction.atomic
+def nomination_prescreen(*, actor, nomination: Nomination, passed: bool, reason: str = "") -> Nomination:
+    """Record the pre-screening outcome of a nomination (programmes with three phases)."""
+    nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
+    if nomination.prescreening == PrescreeningOutcome.NOT_REQUIRED:
+        raise DomainError(_("This programme has no pre-screening phase."))
+    if nomination.status != NominationStatus.SUBMITTED:
+        raise DomainError(_("Pre-screening is recorded before the nomination is accepted or declined."))
+    outcome = PrescreeningOutcome.PASSED if passed else PrescreeningOutcome.FAILED
+    if nomination.prescreening == outcome:
+        return nomination
+    before = nomination.prescreening
+    nomination.prescreening = outcome
+    nomination.save(update_fields=["prescreening"])
+    audit_record(
+        actor=actor,
+        action="nomination.prescreen",
+        obj=nomination,
+        before={"prescreening": before},
+        after={"prescreening": outcome},
+        reason=reason,
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    return nomination
+
+
+@transaction.atomic
+def nomination_attendance(*, actor, nomination: Nomination, attendance: str) -> Nomination:
+    """Record attendance: confirmed by the focal point, attended or no-show by the Secretariat."""
+    nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
+    if nomination.status != NominationStatus.ACCEPTED:
+        raise DomainError(_("Attendance is recorded for accepted nominations only."))
+    if attendance not in Attendance.values:
+        raise DomainError(_("Unknown attendance value."))
+    if nomination.attendance == attendance:
+        return nomination
+    before = nomination.attendance
+    nomination.attendance = attendance
+    nomination.save(update_fields=["attendance"])
+    audit_record(
+        actor=actor,
+        action="nomination.attendance",
+        obj=nomination,
+        before={"attendance": before},
+        after={"attendance": attendance},
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    return nomination
+
+
+@transaction.atomic
+def assessor_assign(*, actor, workshop: Workshop, assessor) -> AssessorAssignment:
+    """Assign an assessor to a workshop. The conflict check runs here too: the
+    candidates the assessor is not eligible for are recorded in the audit entry
+    and the assessor never scores them (see eligible_assessor_map)."""
+    assignment, created = AssessorAssignment.objects.get_or_create(
+        workshop=workshop, assessor=assessor, defaults={"assigned_by": actor}
+    )
+    if created:
+        conflicted = [
+            n.official.name_latin
+            for n in workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official")
+            if conflict_reason(assessor=assessor, official=n.official)
+        ]
+        audit_record(
+            actor=actor,
+            action="assessor.assign",
+            obj=assignment,
+            after={"assessor": assessor.get_username(), "not_eligible_for": conflicted},
+            workshop_id=workshop.pk,
+        )
+    return assignment
+
+
+@transaction.atomic
+def assessor_unassign(*, actor, workshop: Workshop, assessor) -> None:
+    """Remove an assessor from a workshop before any of their scores exist."""
+    assignment = AssessorAssignment.objects.filter(workshop=workshop, assessor=assessor).first()
+    if assignment is None:
+        return
+    if workshop.nominations.filter(scores__assessor=assessor).exists():
+        raise DomainError(_("This assessor has already entered scores and cannot be removed."))
+    audit_record(
+        actor=actor,
+        action="assessor.unassign",
+        obj=assignment,
+        before={"assessor": assessor.get_username()},
+        workshop_id=workshop.pk,
+    )
+    assignment.delete()
+
+
+@transaction.atomic
+def conflict_declare(*, actor, assessor, official: Official, reason: str) -> DeclaredConflict:
+    """Record that an assessor must not assess an official. Logged; takes effect at once."""
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the conflict of interest."))
+    conflict, created = DeclaredConflict.objects.get_or_create(
+        assessor=assessor, official=official, defaults={"reason": reason, "declared_by": actor}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="conflict.declare",
+            obj=conflict,
+            after={"assessor": assessor.get_username(), "official": official.name_latin},
+            reason=reason,
+            official_id=official.pk,
+        )
+    return conflict
