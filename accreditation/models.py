@@ -299,7 +299,7 @@ class Certificate(models.Model):
         return f"{self.number} v{self.version}" if self.version > 1 else self.number
 
     def get_verify_url(self):
-        return reverse("verify", args=[self.verification_code])
+        return reverse("accreditation:verify", args=[self.verification_code])
 
     def get_public_verify_url(self):
         return settings.PUBLIC_BASE_URL + self.get_verify_url()
