@@ -20,7 +20,7 @@ messages: install
 	$(PY) manage.py compiletranslations
 
 run: install messages
-	mkdir -p var
+	mkdir -p var/staticfiles
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 	$(DEV_ENV) $(PY) manage.py loaddemo
 	@if [ -n "$$CELERY_BROKER_URL" ]; then \
@@ -36,4 +36,5 @@ lint: install
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 test: install messages lint
+	mkdir -p var/staticfiles
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
