@@ -138,9 +138,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
-# Uploaded and generated files are never served from a public URL: only the
-# permission-checked views stream them.
-MEDIA_URL = None
+# Uploaded and generated files are never served from a public URL: no URL pattern
+# maps MEDIA_URL, and only the permission-checked views stream the files.
+MEDIA_URL = "/private-media/"
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
