@@ -17,12 +17,22 @@ from django.utils.translation import gettext as _
 from candidates.rules import is_secretariat
 from toa_portal.audit import audit_record
 from toa_portal.errors import DomainError
-from workshops.enums import NominationStatus
+from workshops.enums import NominationStatus, WorkshopStatus
 from workshops.models import FieldCriterion, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
 from workshops.selectors import conflict_reason
 
 from . import passrule
-from .enums import AccreditationStatus, Outcome, Phase, Recommendation, RenderState, SheetStatus, Validity
+from .enums import (
+    AccreditationStatus,
+    MissionRole,
+    MissionType,
+    Outcome,
+    Phase,
+    Recommendation,
+    RenderState,
+    SheetStatus,
+    Validity,
+)
 from .models import (
     Accreditation,
     Certificate,
@@ -35,13 +45,13 @@ from .models import (
     PhaseOneScore,
     ScoreSheet,
 )
-from .selectors import nomination_result, workshop_results
+from .selectors import current_accreditation, exercise_fully_submitted, nomination_result, workshop_results
 
 
 class StaleScore(DomainError):
     """Another save of the same score came first; carries the current row."""
 
-    def __init__(self, message, *, current: PhaseOneScore):
+    def __init__(self, message, *, current: PhaseOneScore | FieldScore | None):
         super().__init__(message)
         self.current = current
 
@@ -67,18 +77,25 @@ def parse_score(raw, *, scale_min: int, scale_max: int) -> int:
 
 
 def _check_can_score(*, actor, nomination: Nomination, exercise: WorkshopExercise, criterion: WorkshopCriterion):
+    """Refuse a score the actor may not enter; lock the actor's sheet for the
+    exercise (so a save never slips past a concurrent submission)."""
     workshop = nomination.workshop
     if not workshop.assignments.filter(assessor=actor).exists():
         raise DomainError(_("You are not an assessor of this workshop."))
+    if workshop.status == WorkshopStatus.CANCELLED:
+        raise DomainError(_("This workshop is cancelled: scoring is closed."))
     if nomination.status != NominationStatus.ACCEPTED:
         raise DomainError(_("Only accepted candidates are scored."))
     if exercise.workshop_id != workshop.pk or not exercise.criteria.filter(pk=criterion.pk).exists():
         raise DomainError(_("This exercise does not assess that criterion."))
+    if nomination.official.user_id is not None and nomination.official.user_id == actor.pk:
+        raise DomainError(_("You may not score yourself."))
     reason = conflict_reason(assessor=actor, official=nomination.official)
     if reason:
         raise DomainError(_("You may not score this candidate: %(reason)s.") % {"reason": reason})
-    sheet = ScoreSheet.objects.filter(exercise=exercise, assessor=actor).first()
-    if sheet is not None and sheet.status == SheetStatus.SUBMITTED:
+    ScoreSheet.objects.get_or_create(workshop=workshop, exercise=exercise, assessor=actor)
+    sheet = ScoreSheet.objects.select_for_update().get(exercise=exercise, assessor=actor)
+    if sheet.status == SheetStatus.SUBMITTED:
         raise DomainError(_("Your sheet for this exercise is submitted and locked."))
     if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
         raise DomainError(_("The Phase One decision for this candidate is recorded: scores are closed."))
@@ -104,7 +121,6 @@ def phase_one_score_record(
     workshop = nomination.workshop
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
     _check_can_score(actor=actor, nomination=nomination, exercise=exercise, criterion=criterion)
-    ScoreSheet.objects.get_or_create(workshop=workshop, exercise=exercise, assessor=actor)
     score = (
         PhaseOneScore.objects.select_for_update()
         .filter(nomination=nomination, assessor=actor, exercise=exercise, criterion=criterion)
@@ -159,6 +175,8 @@ def score_sheet_submit(*, actor, workshop: Workshop, exercise: WorkshopExercise)
 
     if not workshop.assignments.filter(assessor=actor).exists():
         raise DomainError(_("You are not an assessor of this workshop."))
+    if exercise.workshop_id != workshop.pk:
+        raise DomainError(_("This exercise belongs to another workshop."))
     sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
         workshop=workshop, exercise=exercise, assessor=actor
     )
@@ -214,19 +232,29 @@ def score_sheet_reopen(*, actor, sheet: ScoreSheet, reason: str) -> ScoreSheet:
 def phase_one_moderate(
     *, actor, nomination: Nomination, exercise: WorkshopExercise, criterion: WorkshopCriterion, value, note: str
 ) -> ModeratedScore:
-    """Record the Secretariat's moderated score for a flagged pair, with a note."""
+    """Record the Secretariat's moderated score for a flagged pair, with a note.
+    Only once every assessor has submitted the exercise's sheet: the values
+    being moderated are final, and no assessor sees a colleague's early."""
     _require_secretariat(actor)
     if not (note or "").strip():
         raise DomainError(_("Write a moderation note."))
     workshop = nomination.workshop
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(str(value if value is not None else "").strip())
     except InvalidOperation:
         raise DomainError(_("The moderated score must be a number.")) from None
     if not number.is_finite() or not workshop.scale_min <= number <= workshop.scale_max:
         raise DomainError(
             _("A score is between %(min)s and %(max)s.") % {"min": workshop.scale_min, "max": workshop.scale_max}
         )
+    if number != number.quantize(passrule.TWO_PLACES):
+        raise DomainError(_("A moderated score has at most two decimals."))
+    if exercise.workshop_id != workshop.pk or not exercise.criteria.filter(pk=criterion.pk).exists():
+        raise DomainError(_("This exercise does not assess that criterion."))
+    if nomination.status != NominationStatus.ACCEPTED:
+        raise DomainError(_("Only accepted candidates are scored."))
+    if not exercise_fully_submitted(workshop, exercise):
+        raise DomainError(_("Moderation waits until every assessor has submitted the sheet for this exercise."))
     if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
         raise DomainError(_("The Phase One decision is recorded: moderation is closed."))
     existing = (
@@ -258,6 +286,15 @@ def phase_one_moderate(
     return moderated
 
 
+def _require_sheets_submitted(workshop: Workshop) -> None:
+    """A decision is taken on final scores: every assessor's sheet of every exercise submitted."""
+    waiting = [e.name for e in workshop.exercises.all() if not exercise_fully_submitted(workshop, e)]
+    if waiting:
+        raise DomainError(
+            _("Not every assessor has submitted the sheet for: %(exercises)s.") % {"exercises": ", ".join(waiting)}
+        )
+
+
 @transaction.atomic
 def phase_one_decide(
     *, actor, nomination: Nomination, feedback: str = "", note: str = "", effective_date: dt.date | None = None
@@ -273,12 +310,19 @@ def phase_one_decide(
         raise DomainError(_("The Phase One decision is already recorded and is final."))
     if nomination.status != NominationStatus.ACCEPTED:
         raise DomainError(_("Only accepted candidates receive a Phase One decision."))
+    _require_sheets_submitted(nomination.workshop)
     result = nomination_result(nomination)
     if result.status == passrule.INCOMPLETE:
         raise DomainError(_("Scores are incomplete: no decision can be recorded yet."))
     if result.status == passrule.MODERATION:
         raise DomainError(_("Some scores differ by more than the tolerance: moderate them first."))
     outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
+    programme = nomination.workshop.programme
+    if outcome == Outcome.PASSED and current_accreditation(nomination.official, programme, programme.expert_type):
+        raise DomainError(
+            _("%(name)s already holds a current accreditation in this programme.")
+            % {"name": nomination.official.name_latin}
+        )
     decision = Decision.objects.create(
         nomination=nomination,
         phase=Phase.ONE,
@@ -291,7 +335,6 @@ def phase_one_decide(
         decided_by=actor,
     )
     if outcome == Outcome.PASSED:
-        programme = nomination.workshop.programme
         accreditation = Accreditation.objects.create(
             official=nomination.official,
             programme=programme,
@@ -320,10 +363,13 @@ def phase_one_decide(
     return decision
 
 
-def phase_one_decide_workshop(*, actor, workshop: Workshop) -> dict[str, int]:
-    """Decide every accepted candidate whose result is decidable and undecided.
-    Returns how many were decided and how many were left (incomplete or flagged)."""
+@transaction.atomic
+def phase_one_decide_workshop(*, actor, workshop: Workshop, feedback: str = "") -> dict[str, int]:
+    """Decide every accepted candidate whose result is decidable and undecided
+    (all or none: a refusal rolls the whole batch back). Returns how many were
+    decided and how many were left (incomplete or flagged for moderation)."""
     _require_secretariat(actor)
+    _require_sheets_submitted(workshop)
     decided = left = 0
     already = set(
         Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE).values_list("nomination_id", flat=True)
@@ -334,7 +380,7 @@ def phase_one_decide_workshop(*, actor, workshop: Workshop) -> dict[str, int]:
         if not result.decidable:
             left += 1
             continue
-        phase_one_decide(actor=actor, nomination=Nomination.objects.get(pk=nomination_id))
+        phase_one_decide(actor=actor, nomination=Nomination.objects.get(pk=nomination_id), feedback=feedback)
         decided += 1
     return {"decided": decided, "left": left}
 
@@ -363,6 +409,7 @@ def decision_release(*, actor, decision: Decision) -> Decision:
     return decision
 
 
+@transaction.atomic
 def decisions_release_workshop(*, actor, workshop: Workshop, phase: str = Phase.ONE) -> int:
     """Release every unreleased decision of a phase for a workshop."""
     _require_secretariat(actor)
@@ -392,17 +439,34 @@ def field_evaluation_assign(
     """Open Phase Two for a pre-accredited expert: a mission and its evaluator.
     Refused before a Phase One pass and when the evaluator is conflicted."""
     _require_secretariat(actor)
+    nomination = Nomination.objects.select_for_update().select_related("official").get(pk=nomination.pk)
     if not _phase_one_passed(nomination):
         raise DomainError(_("Phase Two opens only after a Phase One pass."))
+    if not Accreditation.objects.filter(nomination=nomination, status=AccreditationStatus.PRE_ACCREDITED).exists():
+        raise DomainError(_("Phase Two is for pre-accredited experts only."))
+    if evaluator is None or not evaluator.is_active:
+        raise DomainError(_("Choose an active account as the evaluator."))
+    if nomination.official.user_id is not None and nomination.official.user_id == evaluator.pk:
+        raise DomainError(_("An expert cannot evaluate their own mission."))
     reason = conflict_reason(assessor=evaluator, official=nomination.official)
     if reason:
         raise DomainError(_("This evaluator may not evaluate the expert: %(reason)s.") % {"reason": reason})
+    if mission_type not in MissionType.values or role not in MissionRole.values:
+        raise DomainError(_("Choose the mission type and the expert's role from the lists."))
+    if not (mission_place or "").strip():
+        raise DomainError(_("Give the place of the mission."))
     if mission_end < mission_start:
         raise DomainError(_("The mission ends before it starts."))
     if Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists():
         raise DomainError(_("The Phase Two decision is already recorded."))
-    existing = FieldEvaluation.objects.filter(nomination=nomination).first()
-    before = {"evaluator": existing.evaluator.get_username()} if existing else {}
+    existing = FieldEvaluation.objects.select_for_update().filter(nomination=nomination).first()
+    if existing is not None and existing.submitted_at is not None:
+        raise DomainError(_("The field evaluation is already submitted; its mission and evaluator are final."))
+    if existing is not None and existing.evaluator_id != evaluator.pk and existing.scores.exists():
+        raise DomainError(_("The current evaluator has already entered scores: the evaluator cannot change now."))
+    before = (
+        {"evaluator": existing.evaluator.get_username(), "mission_place": existing.mission_place} if existing else {}
+    )
     evaluation, _created = FieldEvaluation.objects.update_or_create(
         nomination=nomination,
         defaults={
@@ -437,8 +501,11 @@ def _check_evaluator(actor, evaluation: FieldEvaluation) -> None:
 
 
 @transaction.atomic
-def field_score_record(*, actor, evaluation: FieldEvaluation, criterion: FieldCriterion, value) -> FieldScore:
-    """Record the evaluator's score on one Phase Two criterion."""
+def field_score_record(
+    *, actor, evaluation: FieldEvaluation, criterion: FieldCriterion, value, expected_version: int | None = None
+) -> FieldScore:
+    """Record the evaluator's score on one Phase Two criterion. expected_version
+    works as for Phase One: a stale save raises StaleScore with the current row."""
     evaluation = (
         FieldEvaluation.objects.select_for_update().select_related("nomination__workshop").get(pk=evaluation.pk)
     )
@@ -448,6 +515,8 @@ def field_score_record(*, actor, evaluation: FieldEvaluation, criterion: FieldCr
         raise DomainError(_("This criterion belongs to another programme."))
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
     existing = FieldScore.objects.filter(evaluation=evaluation, criterion=criterion).first()
+    if expected_version is not None and expected_version != (existing.version if existing else 0):
+        raise StaleScore(_("This score was changed from another device first."), current=existing)
     if existing is not None and existing.value == number:
         return existing
     before = {"value": existing.value} if existing else {}
@@ -552,6 +621,8 @@ def field_evaluation_submit(
     _check_evaluator(actor, evaluation)
     if recommendation not in (Recommendation.ACCREDIT, Recommendation.NOT_ACCREDIT):
         raise DomainError(_("Choose a recommendation."))
+    if not (narrative or "").strip():
+        raise DomainError(_("Write the narrative of the mission."))
     scored = set(evaluation.scores.values_list("criterion_id", flat=True))
     missing = [c.code for c in evaluation.nomination.workshop.programme.field_criteria.all() if c.pk not in scored]
     if missing:
@@ -613,6 +684,11 @@ def phase_two_decide(
         official_id=nomination.official_id,
     )
     accreditation = Accreditation.objects.select_for_update().get(nomination=nomination)
+    if accreditation.status != AccreditationStatus.PRE_ACCREDITED:
+        raise DomainError(
+            _("The expert is %(status)s, not pre-accredited: no Phase Two decision can be recorded.")
+            % {"status": accreditation.get_status_display().lower()}
+        )
     before = {"status": accreditation.status}
     today = effective_date or timezone.localdate()
     if outcome == Outcome.PASSED:
