@@ -275,6 +275,9 @@ class Certificate(models.Model):
     language = models.CharField(_("language"), max_length=2, default="en")
     render_state = models.CharField(max_length=16, choices=RenderState.choices, default=RenderState.QUEUED)
     render_error = models.TextField(blank=True)
+    # When the current render was asked for: the sweep re-queues only requests
+    # older than its grace period (their message was lost, or never published).
+    render_queued_at = models.DateTimeField(null=True, blank=True)
     render_started_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     render_count = models.PositiveIntegerField(default=0)
