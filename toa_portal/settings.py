@@ -9,6 +9,7 @@ worker; nothing else changes between the two.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -176,7 +177,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE = {}
+# The result backend (when set) gets the same short timeouts as the broker.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_BEAT_SCHEDULE = {
+    # Re-queue certificates whose render was never delivered (broker down when
+    # the decision was saved) or whose worker died; the visibility_timeout above
+    # stays longer than the render's hard time limit.
+    "certificates-sweep": {"task": "accreditation.sweep_certificates", "schedule": 60.0},
+    # Mark expired certificates, remind experts 90 days before expiry.
+    "certificates-expiry": {"task": "accreditation.expire_certificates", "schedule": crontab(hour=2, minute=15)},
+}
+
+# Certificates: render time limits (seconds) and the sweep's patience.
+CERTIFICATE_RENDER_SOFT_TIME_LIMIT = env.int("CERTIFICATE_RENDER_SOFT_TIME_LIMIT", default=60)
+CERTIFICATE_RENDER_TIME_LIMIT = env.int("CERTIFICATE_RENDER_TIME_LIMIT", default=90)
+CERTIFICATE_QUEUED_GRACE = env.int("CERTIFICATE_QUEUED_GRACE", default=300)
+CERTIFICATE_EXPIRY_REMINDER_DAYS = 90
+CERTIFICATE_SIGNATORY = env.str("CERTIFICATE_SIGNATORY", default="")
+# Seconds each render sleeps: only the fault tests set it, to kill a worker mid-render.
+CERTIFICATE_RENDER_TEST_DELAY = env.float("CERTIFICATE_RENDER_TEST_DELAY", default=0.0)
+# Public verification: requests per IP address and minute before answering 429.
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
+
+# The cache holds the verification throttle. Local memory by default (per
+# process); several web processes share one with CACHE_URL=redis://host:6379/N.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
