@@ -5,6 +5,7 @@ Services a test needs are real: tests marked `postgres` or `redis` fail loudly
 server; deselect them explicitly with -m "not postgres" if that is what you mean.
 """
 
+import datetime as dt
 import os
 
 import pytest
@@ -72,3 +73,24 @@ def demo(db, settings):
     from accreditation.demo import load_demo
 
     load_demo(password=settings.DEMO_PASSWORD)
+
+
+# The moment the shared demo is built: tests compare against it, never against the calendar.
+DEMO_NOW = dt.datetime(2025, 3, 12, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The demo data built once per test module (time frozen at DEMO_NOW),
+    inside a transaction rolled back after the module's last test."""
+    import time_machine
+    from django.conf import settings
+    from django.db import transaction
+
+    from accreditation.demo import load_demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(DEMO_NOW, tick=False):
+            load_demo(password=settings.DEMO_PASSWORD)
+        yield DEMO_NOW
+        transaction.set_rollback(True)
