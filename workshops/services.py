@@ -28,6 +28,7 @@ from .models import (
     WorkshopCriterion,
     WorkshopExercise,
     WorkshopGradeBand,
+    WorkshopQuota,
 )
 from .selectors import conflict_reason, quota_for
 
@@ -413,3 +414,104 @@ def conflict_declare(*, actor, assessor, official: Official, reason: str) -> Dec
             official_id=official.pk,
         )
     return conflict
+
+
+WORKSHOP_EDITABLE_FIELDS = (
+    "title",
+    "venue",
+    "city",
+    "host_administration",
+    "start_date",
+    "end_date",
+    "language",
+    "funder",
+    "capacity",
+    "nomination_deadline",
+    "timezone",
+    "default_quota",
+)
+
+
+@transaction.atomic
+def workshop_update(
+    *,
+    actor,
+    workshop: Workshop,
+    fields: dict,
+    curriculum: list[str] | None = None,
+    quotas: dict | None = None,
+    exercises: dict | None = None,
+) -> Workshop:
+    """Edit a workshop's practical details, its curriculum (replaced as a whole),
+    its quotas per administration ({administration: limit}, replaced as a whole)
+    and its exercises' names and order ({exercise id: (name, order)}). The rubric
+    snapshot (criteria, weights, scale) is never edited here. Refused when the
+    capacity would fall below the nominations already accepted."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    before, after = {}, {}
+    for name, value in fields.items():
+        if name not in WORKSHOP_EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not editable")
+        if getattr(workshop, name) != value:
+            before[name], after[name] = getattr(workshop, name), value
+            setattr(workshop, name, value)
+    accepted = workshop.nominations.filter(status=NominationStatus.ACCEPTED).count()
+    if workshop.capacity < accepted:
+        raise DomainError(_("%(n)s nominations are already accepted: the capacity cannot be lower.") % {"n": accepted})
+    workshop.full_clean()
+    if after:
+        workshop.save(update_fields=list(after))
+    if curriculum is not None:
+        titles = [t for t in curriculum if t.strip()]
+        if titles != list(workshop.curriculum.values_list("title", flat=True)):
+            before["curriculum"] = list(workshop.curriculum.values_list("title", flat=True))
+            after["curriculum"] = titles
+            workshop.curriculum.all().delete()
+            CurriculumModule.objects.bulk_create(
+                CurriculumModule(workshop=workshop, title=title.strip(), order=i) for i, title in enumerate(titles)
+            )
+    if quotas is not None:
+        current = {q.administration: q.limit for q in workshop.quotas.select_related("administration")}
+        if current != quotas:
+            before["quotas"] = [f"{a.code}: {n}" for a, n in current.items()]
+            after["quotas"] = [f"{a.code}: {n}" for a, n in quotas.items()]
+            workshop.quotas.all().delete()
+            WorkshopQuota.objects.bulk_create(
+                WorkshopQuota(workshop=workshop, administration=a, limit=n) for a, n in quotas.items()
+            )
+    if exercises:
+        for exercise in workshop.exercises.filter(pk__in=list(exercises)):
+            name, order = exercises[exercise.pk]
+            if (exercise.name, exercise.order) != (name, order):
+                before[f"exercise {exercise.code}"] = f"{exercise.order}. {exercise.name}"
+                after[f"exercise {exercise.code}"] = f"{order}. {name}"
+                exercise.name, exercise.order = name, order
+                exercise.save(update_fields=["name", "order"])
+    if after:
+        audit_record(
+            actor=actor, action="workshop.update", obj=workshop, before=before, after=after, workshop_id=workshop.pk
+        )
+    return workshop
+
+
+BULK_DECISIONS = {
+    "accept": lambda actor, nomination, reason: nomination_accept(actor=actor, nomination=nomination, reason=reason),
+    "waitlist": lambda actor, nomination, reason: nomination_waitlist(
+        actor=actor, nomination=nomination, reason=reason
+    ),
+    "decline": lambda actor, nomination, reason: nomination_decline(actor=actor, nomination=nomination, reason=reason),
+}
+
+
+def nominations_bulk_decide(*, actor, nominations, decision: str, reason: str = "") -> tuple[list, list]:
+    """Apply one decision to several nominations, each through its own service in
+    its own transaction: one refusal (the workshop is full, a conflict) does not
+    undo the others. Returns (decided nominations, [(nomination, refusal message)])."""
+    decide = BULK_DECISIONS[decision]
+    done, refused = [], []
+    for nomination in nominations:
+        try:
+            done.append(decide(actor, nomination, reason))
+        except DomainError as error:
+            refused.append((nomination, " ".join(error.messages)))
+    return done, refused

@@ -8,4 +8,16 @@
       event.preventDefault();
     }
   });
+  // A "select all" box: <input type="checkbox" data-check-all="name"> ticks every box named "name" in its form.
+  document.addEventListener("change", function (event) {
+    var master = event.target.closest("[data-check-all]");
+    if (!master) {
+      return;
+    }
+    var scope = master.form || document;
+    var boxes = scope.querySelectorAll('input[type="checkbox"][name="' + master.getAttribute("data-check-all") + '"]');
+    boxes.forEach(function (box) {
+      box.checked = master.checked;
+    });
+  });
 })();
