@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-sweep": {"task": "accreditation.sweep_certificates", "schedule": 60.0},
     # Mark expired certificates, remind experts 90 days before expiry.
     "certificates-expiry": {"task": "accreditation.expire_certificates", "schedule": crontab(hour=2, minute=15)},
+    # Remind focal points of nomination deadlines falling in the next seven days.
+    "nomination-deadline-reminders": {
+        "task": "workshops.send_deadline_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # Certificates: render time limits (seconds) and the sweep's patience.
