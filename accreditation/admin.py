@@ -216,24 +216,20 @@ class FieldEvaluationAdmin(WorkflowAdmin):
         return [] if obj is None else self.inlines
 
     def save_model(self, request, obj, form, change):
-        evaluation = services.field_evaluation_assign(
-            actor=request.user,
-            nomination=obj.nomination,
-            evaluator=obj.evaluator,
-            mission_place=obj.mission_place,
-            mission_start=obj.mission_start,
-            mission_end=obj.mission_end,
-            mission_type=obj.mission_type,
-            role=obj.role,
-        )
+        evaluation = self._assign(request, form)
         obj.pk = evaluation.pk
         obj._state.adding = False
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
-            return checked_by_service(form, lambda data: services.field_evaluation_assign(actor=request.user, **data))
+            return checked_by_service(form, lambda form: self._assign(request, form))
         return form
+
+    def _assign(self, request, form):
+        return services.field_evaluation_assign(
+            actor=request.user, **{name: form.cleaned_data[name] for name in form.fields}
+        )
 
 
 @admin.register(FieldScore)

@@ -113,9 +113,9 @@ def service_action(*, description: str, call: Callable, done_message: str):
 
 
 def checked_by_service(form_class, call: Callable):
-    """A model form whose validation also runs `call(cleaned_data)` in a savepoint
-    that is always rolled back: the service's refusals appear as form errors
-    instead of a failed save. save_model then calls the service for real."""
+    """A model form whose validation also runs `call(form)` in a savepoint that
+    is always rolled back: the service's refusals appear as form errors instead
+    of a failed save. save_model then calls the service for real."""
 
     class CheckedForm(form_class):
         def _post_clean(self):
@@ -124,7 +124,7 @@ def checked_by_service(form_class, call: Callable):
                 return
             try:
                 with transaction.atomic():
-                    call({name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data})
+                    call(self)
                     transaction.set_rollback(True)
             except DomainError as error:
                 self.add_error(None, error)

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from toa_portal.admin import SecretariatAdmin, WorkflowAdmin, reason_action, service_action
+from toa_portal.admin import SecretariatAdmin, WorkflowAdmin, checked_by_service, reason_action, service_action
 from toa_portal.audit import audit_record
 
 from . import services
@@ -236,11 +236,6 @@ class WorkshopAdmin(SecretariatAdmin):
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
-
     def get_inlines(self, request, obj):
         # A new workshop takes its rubric from the programme (the snapshot).
         if obj is None:
@@ -255,16 +250,37 @@ class WorkshopAdmin(SecretariatAdmin):
             fields += self.rubric_fields
         return fields
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+        return checked_by_service(form, lambda form: self._update(request, obj, form))
+
+    def _update(self, request, workshop, form):
+        """The practical details go through workshop_update (its rules, its audit)."""
+        return services.workshop_update(
+            actor=request.user,
+            workshop=workshop,
+            fields={
+                name: form.cleaned_data[name] for name in form.changed_data if name in services.WORKSHOP_EDITABLE_FIELDS
+            },
+        )
+
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            if form.changed_data:
+            self._update(request, obj, form)
+            rubric = [name for name in form.changed_data if name in self.rubric_fields]
+            if rubric:
+                # Correcting the snapshot is possible until the first score only (read-only after).
+                obj.save(update_fields=rubric)
                 audit_record(
                     actor=request.user,
-                    action="workshop.edit",
+                    action="workshop.rubric_edit",
                     obj=obj,
-                    before={name: form.initial.get(name) for name in form.changed_data},
-                    after={name: form.cleaned_data.get(name) for name in form.changed_data},
+                    before={name: form.initial.get(name) for name in rubric},
+                    after={name: form.cleaned_data[name] for name in rubric},
                     workshop_id=obj.pk,
                 )
             return
