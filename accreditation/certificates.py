@@ -1,59 +1,173 @@
-"""Rendering a certificate's PDF with WeasyPrint."""
+"""What a certificate says: its PDF (WeasyPrint) and the e-mails about it.
+
+Rendering reads nothing from the network. The template's Latin font ships in
+static/fonts and is the only file the URL fetcher opens; every other script is
+drawn with Debian's Noto fonts found through fontconfig (fonts-noto-core,
+fonts-noto-cjk), chosen by the `lang` of the text so that a Japanese name is
+not drawn with Chinese glyphs.
+"""
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+import functools
+import time
+from pathlib import Path
 
-from .enums import RenderState
+import segno
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from workshops.enums import ExpertType
+
 from .models import Certificate
 
+CERTIFICATE_TEMPLATE = "certificates/certificate.html"
+CERTIFICATE_STYLESHEET = "certificates/certificate.css"
+LATIN_FONT = "fonts/NotoSerif-Regular.ttf"
+RTL_LANGUAGES = frozenset({"ar", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
 
-def _refuse_remote(url, *args, **kwargs):
-    raise ValueError(f"Remote resources are not fetched while rendering: {url}")
+
+@functools.cache
+def font_dir() -> Path:
+    """The folder of the template's own fonts (found like any static file)."""
+    found = finders.find(LATIN_FONT)
+    if not found:
+        raise RuntimeError(f"The certificate font {LATIN_FONT} is missing from the static files.")
+    return Path(found).resolve().parent
+
+
+def _url_fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class LocalFontFetcher(URLFetcher):
+        """Opens the template's font files and refuses everything else:
+        no remote resource, no other local file, is ever read while rendering."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith("file:"):
+                raise ValueError(f"Remote resources are not fetched while rendering a certificate: {url[:200]}")
+            from urllib.request import url2pathname
+
+            path = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+            if not path.is_relative_to(font_dir()):
+                raise ValueError(f"Only the certificate's font files are read while rendering: {url[:200]}")
+            return super().fetch(url, headers)
+
+    return LocalFontFetcher
+
+
+def url_fetcher():
+    return _url_fetcher_class()(allowed_protocols=("file",), timeout=1)
+
+
+def text_direction(lang: str) -> str:
+    return "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def qr_svg(url: str) -> str:
+    """The verification address as an inline, vector QR code."""
+    return segno.make(url, error="m", micro=False).svg_inline(scale=1, omitsize=True, dark="#1b1b1b", svgclass="qr")
+
+
+def expert_type_label(code: str) -> str:
+    try:
+        return ExpertType(code).label
+    except ValueError:
+        return code
+
+
+def certificate_context(certificate: Certificate) -> dict:
+    """Everything the certificate template shows, read in a fixed number of queries."""
+    accreditation = certificate.accreditation
+    official = accreditation.official
+    nomination = accreditation.nomination
+    evaluation = getattr(nomination, "field_evaluation", None)
+    verify_url = certificate.get_public_verify_url()
+    return {
+        "certificate": certificate,
+        "official": official,
+        "native_lang": official.name_native_lang or "und",
+        "native_dir": text_direction(official.name_native_lang or ""),
+        "administration": official.administration,
+        "programme": accreditation.programme,
+        "expert_type": accreditation.expert_type,
+        "expert_type_label": expert_type_label(accreditation.expert_type),
+        "workshop": nomination.workshop,
+        "evaluation": evaluation,
+        "verify_url": verify_url,
+        "qr_svg": qr_svg(verify_url),
+        "signatory": settings.CERTIFICATE_SIGNATORY,
+        "font_dir_url": font_dir().as_uri(),
+    }
+
+
+def certificate_for_render(certificate_id: int) -> Certificate | None:
+    return (
+        Certificate.objects.select_related(
+            "accreditation__official__administration",
+            "accreditation__programme",
+            "accreditation__nomination__workshop",
+            "accreditation__nomination__field_evaluation",
+        )
+        .filter(pk=certificate_id)
+        .first()
+    )
+
+
+def render_html(certificate: Certificate) -> tuple[str, str]:
+    """The certificate's HTML and its stylesheet, in the certificate's language."""
+    context = certificate_context(certificate)
+    with translation.override(certificate.language):
+        html = render_to_string(CERTIFICATE_TEMPLATE, context)
+        css = render_to_string(CERTIFICATE_STYLESHEET, context)
+    return html, css
 
 
 def render_pdf(certificate: Certificate) -> bytes:
-    from weasyprint import HTML
+    """One A4 landscape page, with the document's title, author and subject."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    with translation.override(certificate.language):
-        html = render_to_string("certificates/certificate.html", {"certificate": certificate})
-    return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()
+    html, css = render_html(certificate)
+    if settings.CERTIFICATE_RENDER_TEST_DELAY:
+        # Fault-injection for the tests that kill a worker in the middle of a
+        # render; zero (off) everywhere else.
+        time.sleep(settings.CERTIFICATE_RENDER_TEST_DELAY)
+    fetcher = url_fetcher()
+    font_config = FontConfiguration()
+    stylesheet = CSS(string=css, url_fetcher=fetcher, font_config=font_config)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
-def certificate_render(*, certificate_id: int) -> str | None:
-    """Render (or re-render) one certificate's PDF into the same file name.
-    Returns the final state, or None when the certificate no longer exists."""
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update()
-            .select_related("accreditation__official__administration", "accreditation__programme")
-            .filter(pk=certificate_id)
-            .first()
-        )
-        if certificate is None:
-            return None
-        certificate.render_state = RenderState.RENDERING
-        certificate.render_started_at = timezone.now()
-        certificate.save(update_fields=["render_state", "render_started_at"])
-    try:
-        pdf = render_pdf(certificate)
-    except Exception as exc:
-        Certificate.objects.filter(pk=certificate_id).update(
-            render_state=RenderState.FAILED, render_error=str(exc)[:2000]
-        )
-        return RenderState.FAILED
-    name = f"certificates/{certificate.number}-v{certificate.version}.pdf"
-    storage = certificate.pdf.storage
-    if storage.exists(name):
-        storage.delete(name)
-    saved = storage.save(name, ContentFile(pdf))
-    Certificate.objects.filter(pk=certificate_id).update(
-        pdf=saved,
-        render_state=RenderState.RENDERED,
-        render_error="",
-        rendered_at=timezone.now(),
-    )
-    return RenderState.RENDERED
+def certificate_file_name(certificate: Certificate) -> str:
+    """The fixed storage name of a version's PDF: re-rendering overwrites it."""
+    return f"certificates/{certificate.number}-v{certificate.version}.pdf"
+
+
+def certificate_mail(*, template: str, certificate: Certificate) -> None:
+    """E-mail the expert about their certificate, in their correspondence language."""
+    official = certificate.accreditation.official
+    if not official.email:
+        return
+    context = {
+        "certificate": certificate,
+        "official": official,
+        "programme": certificate.accreditation.programme,
+        "expert_type_label": expert_type_label(certificate.accreditation.expert_type),
+        "verify_url": certificate.get_public_verify_url(),
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+    }
+    with translation.override(official.preferred_language):
+        subject = " ".join(render_to_string(f"certificates/emails/{template}_subject.txt", context).split())
+        body = render_to_string(f"certificates/emails/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [official.email])
+
+
+def render_failure_reason(exc: BaseException) -> str:
+    """What the Secretariat reads when a render failed."""
+    detail = str(exc).strip() or _("no detail")
+    return f"{type(exc).__name__}: {detail}"[:2000]

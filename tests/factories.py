@@ -112,3 +112,55 @@ def nominate(workshop, official=None, *, actor=None, accept=False):
         nomination = workshop_services.nomination_accept(actor=actor, nomination=nomination)
         assert nomination.status == NominationStatus.ACCEPTED
     return nomination
+
+
+def accredit(officials, *, actor=None, workshop=None, decided_on=None):
+    """Take each official through both phases with passing scores, through the
+    services; returns their certificates (queued: the caller decides whether
+    the on-commit render runs). The demo's first candidate's scores pass."""
+    from accreditation import services
+    from accreditation.demo import CELLS, KASHIWA
+    from accreditation.enums import MissionRole, MissionType, Recommendation
+    from accreditation.models import Certificate
+
+    actor = actor or secretariat_user()
+    workshop = workshop or make_workshop(actor=actor)
+    assessors = [UserFactory(home=AdministrationFactory()) for _ in range(2)]
+    evaluator = UserFactory(home=AdministrationFactory())
+    for assessor in assessors:
+        workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)
+    nominations = [nominate(workshop, official, actor=actor, accept=True) for official in officials]
+    exercises = {e.code: e for e in workshop.exercises.all()}
+    criteria = {c.code: c for c in workshop.criteria.all()}
+    tables = KASHIWA[0][5:7]
+    for nomination in nominations:
+        for assessor, table in zip(assessors, tables, strict=True):
+            for (ex, c), value in zip(CELLS, table, strict=True):
+                services.phase_one_score_record(
+                    actor=assessor, nomination=nomination, exercise=exercises[ex], criterion=criteria[c], value=value
+                )
+    for exercise in exercises.values():
+        for assessor in assessors:
+            services.score_sheet_submit(actor=assessor, workshop=workshop, exercise=exercise)
+    decided_on = decided_on or timezone.localdate()
+    for nomination in nominations:
+        services.phase_one_decide(actor=actor, nomination=nomination, effective_date=decided_on)
+        evaluation = services.field_evaluation_assign(
+            actor=actor,
+            nomination=nomination,
+            evaluator=evaluator,
+            mission_place="National IPR enforcement training",
+            mission_start=decided_on,
+            mission_end=decided_on,
+            mission_type=MissionType.NATIONAL_TRAINING,
+            role=MissionRole.CO_FACILITATOR,
+        )
+        for criterion in workshop.programme.field_criteria.all():
+            services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=4)
+        services.field_evaluation_submit(
+            actor=evaluator, evaluation=evaluation, narrative="Well delivered.", recommendation=Recommendation.ACCREDIT
+        )
+        services.phase_two_decide(actor=actor, nomination=nomination, effective_date=decided_on)
+    return list(
+        Certificate.objects.filter(accreditation__nomination__in=nominations).order_by("accreditation__nomination")
+    )
