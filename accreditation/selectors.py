@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q
 
 from candidates.rules import focal_administration_ids, is_secretariat, official_of
+from toa_portal.models import AuditEntry
 from workshops.enums import NominationStatus
-from workshops.models import Nomination, Workshop, WorkshopExercise
+from workshops.models import AssessorAssignment, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
 from workshops.selectors import eligible_assessor_map
 
 from . import passrule
-from .enums import CURRENT_ACCREDITATION, AccreditationStatus, SheetStatus
+from .agreement import Agreement, agreement
+from .enums import CURRENT_ACCREDITATION, AccreditationStatus, Phase, SheetStatus
 from .models import Accreditation, Certificate, Decision, ModeratedScore, PhaseOneScore, ScoreSheet
 
 
@@ -74,11 +78,31 @@ def nomination_result(nomination: Nomination) -> passrule.Result:
 
 def exercise_fully_submitted(workshop: Workshop, exercise: WorkshopExercise) -> bool:
     """True when every assigned assessor has submitted their sheet for the exercise."""
-    assessors = set(workshop.assignments.values_list("assessor_id", flat=True))
-    submitted = set(
-        ScoreSheet.objects.filter(exercise=exercise, status=SheetStatus.SUBMITTED).values_list("assessor_id", flat=True)
-    )
-    return bool(assessors) and assessors <= submitted
+    return exercise.pk in submitted_exercise_ids(workshop)
+
+
+def submitted_exercise_ids(workshop: Workshop) -> frozenset[int]:
+    """Ids of the workshop's exercises whose sheets every assigned assessor has
+    submitted (two queries, whatever the size of the workshop)."""
+    assessors = set(AssessorAssignment.objects.filter(workshop=workshop).values_list("assessor_id", flat=True))
+    if not assessors:
+        return frozenset()
+    submitted = defaultdict(set)
+    for exercise_id, assessor_id in ScoreSheet.objects.filter(
+        workshop=workshop, status=SheetStatus.SUBMITTED
+    ).values_list("exercise_id", "assessor_id"):
+        submitted[exercise_id].add(assessor_id)
+    return frozenset(exercise_id for exercise_id, who in submitted.items() if assessors <= who)
+
+
+def is_blind_for(user, workshop: Workshop) -> bool:
+    """True while the user, assigned to the workshop as an assessor, may not see
+    another assessor's values anywhere (strict reading: until every sheet of
+    every exercise is submitted), whatever other role they hold."""
+    if not workshop.assignments.filter(assessor_id=getattr(user, "pk", None)).exists():
+        return False
+    exercises = set(workshop.exercises.values_list("pk", flat=True))
+    return not exercises <= submitted_exercise_ids(workshop)
 
 
 def scores_visible_to(user, workshop: Workshop):
@@ -90,10 +114,10 @@ def scores_visible_to(user, workshop: Workshop):
     Focal points and experts never see raw scores.
     """
     qs = PhaseOneScore.objects.filter(nomination__workshop=workshop)
-    assigned = workshop.assignments.filter(assessor=user).exists() if user.is_authenticated else False
-    if assigned:
-        open_exercises = [e for e in workshop.exercises.all() if not exercise_fully_submitted(workshop, e)]
-        return qs.filter(Q(assessor=user) | ~Q(exercise__in=open_exercises))
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if workshop.assignments.filter(assessor=user).exists():
+        return qs.filter(Q(assessor=user) | Q(exercise_id__in=submitted_exercise_ids(workshop)))
     if is_secretariat(user):
         return qs
     return qs.none()
@@ -143,3 +167,215 @@ def current_accreditation(official, programme, expert_type):
     return Accreditation.objects.filter(
         official=official, programme=programme, expert_type=expert_type, status__in=CURRENT_ACCREDITATION
     ).first()
+
+
+@dataclass
+class SheetCell:
+    criterion: WorkshopCriterion
+    score: PhaseOneScore | None
+
+    @property
+    def value(self):
+        return "" if self.score is None else self.score.value
+
+    @property
+    def version(self) -> int:
+        return 0 if self.score is None else self.score.version
+
+
+@dataclass
+class SheetRow:
+    nomination: Nomination
+    cells: list[SheetCell]
+    decided: bool
+
+
+@dataclass
+class Sheet:
+    workshop: Workshop
+    exercise: WorkshopExercise
+    criteria: list[WorkshopCriterion]
+    rows: list[SheetRow]
+    not_eligible: int  # accepted candidates this assessor may not score (conflict of interest)
+    status: str
+    submitted_at: object = None
+
+
+def score_sheet_for(*, assessor, workshop: Workshop, exercise: WorkshopExercise) -> Sheet:
+    """One assessor's sheet: the accepted candidates they are eligible for
+    (never their own administration's, never a declared conflict, never
+    themselves) × the criteria the exercise assesses, with their OWN values
+    only. A fixed number of queries whatever the number of candidates."""
+    criteria = sorted(exercise.criteria.all(), key=lambda c: (c.order, c.code))
+    eligible = eligible_assessor_map(workshop)
+    nominations = Nomination.objects.filter(workshop=workshop, status=NominationStatus.ACCEPTED).select_related(
+        "official__administration"
+    )
+    own = {
+        (s.nomination_id, s.criterion_id): s
+        for s in PhaseOneScore.objects.filter(assessor=assessor, exercise=exercise, nomination__workshop=workshop)
+    }
+    decided = set(
+        Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE).values_list("nomination_id", flat=True)
+    )
+    sheet = ScoreSheet.objects.filter(exercise=exercise, assessor=assessor).first()
+    rows, not_eligible = [], 0
+    for nomination in nominations.order_by("official__name_latin"):
+        allowed = any(a.pk == assessor.pk for a in eligible.get(nomination.pk, []))
+        if not allowed or nomination.official.user_id == assessor.pk:
+            not_eligible += 1
+            continue
+        cells = [SheetCell(c, own.get((nomination.pk, c.pk))) for c in criteria]
+        rows.append(SheetRow(nomination, cells, nomination.pk in decided))
+    return Sheet(
+        workshop=workshop,
+        exercise=exercise,
+        criteria=criteria,
+        rows=rows,
+        not_eligible=not_eligible,
+        status=sheet.status if sheet else SheetStatus.OPEN,
+        submitted_at=sheet.submitted_at if sheet else None,
+    )
+
+
+@dataclass
+class GridCell:
+    exercise: str
+    criterion: str
+    values: list  # per assessor of the workshop, in order: a score, None (missing) or NOT_ELIGIBLE
+    combined: Decimal | None
+    moderated: Decimal | None
+    gap: Decimal | None
+    flagged: bool
+    needs_moderation: bool
+    exercise_id: int
+    criterion_id: int
+
+
+NOT_ELIGIBLE = "n/e"
+
+
+@dataclass
+class GridRow:
+    nomination: Nomination
+    result: passrule.Result
+    cells: list[GridCell]
+    decision: Decision | None
+    check_labels: list = field(default_factory=list)
+
+
+@dataclass
+class ResultsGrid:
+    workshop: Workshop
+    rubric: passrule.Rubric
+    assessors: list
+    rows: list[GridRow]
+    agreement: Agreement
+    sheets_waiting: list[str]  # exercises not every assessor has submitted
+
+
+def results_grid(workshop: Workshop) -> ResultsGrid:
+    """The Secretariat's grid: each assessor's score, the combined score, the
+    criterion and weighted scores, the grade, each pass-rule check and the
+    moderation flags, for every accepted candidate (a fixed number of queries).
+    Callers decide who may see it (see is_blind_for)."""
+    rubric = rubric_of(workshop)
+    assessors = [a.assessor for a in workshop.assignments.select_related("assessor").order_by("assessor__username")]
+    eligible = eligible_assessor_map(workshop)
+    nominations = list(
+        Nomination.objects.filter(workshop=workshop, status=NominationStatus.ACCEPTED)
+        .select_related("official__administration")
+        .order_by("official__name_latin")
+    )
+    results = workshop_results(workshop, nominations)
+    decisions = {
+        d.nomination_id: d
+        for d in Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE).select_related("decided_by")
+    }
+    exercises = {e.code: e for e in workshop.exercises.all()}
+    criteria = {c.code: c for c in workshop.criteria.all()}
+    submitted = submitted_exercise_ids(workshop)
+    rows = []
+    agreement_cells = []
+    for nomination in nominations:
+        result = results[nomination.pk]
+        allowed = {str(a.pk) for a in eligible.get(nomination.pk, [])}
+        cells = []
+        for cell in result.cells:
+            values = [cell.scores.get(str(a.pk)) if str(a.pk) in allowed else NOT_ELIGIBLE for a in assessors]
+            cells.append(
+                GridCell(
+                    exercise=cell.exercise,
+                    criterion=cell.criterion,
+                    values=values,
+                    combined=cell.combined,
+                    moderated=cell.moderated,
+                    gap=cell.gap,
+                    flagged=cell.flagged,
+                    needs_moderation=cell.flagged and cell.moderated is None,
+                    exercise_id=exercises[cell.exercise].pk,
+                    criterion_id=criteria[cell.criterion].pk,
+                )
+            )
+            if not cell.missing:
+                agreement_cells.append(cell.scores)
+        rows.append(GridRow(nomination, result, cells, decisions.get(nomination.pk)))
+    return ResultsGrid(
+        workshop=workshop,
+        rubric=rubric,
+        assessors=assessors,
+        rows=rows,
+        agreement=agreement(
+            agreement_cells, tolerance=workshop.tolerance, scale_min=workshop.scale_min, scale_max=workshop.scale_max
+        ),
+        sheets_waiting=[e.name for e in exercises.values() if e.pk not in submitted],
+    )
+
+
+def workshop_agreement(workshop: Workshop) -> Agreement:
+    """The agreement statistic of a workshop's assessors (see accreditation.agreement)."""
+    cells = [cell.scores for result in workshop_results(workshop).values() for cell in result.cells if not cell.missing]
+    return agreement(cells, tolerance=workshop.tolerance, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
+
+
+def audit_trail_of(official, *, viewer):
+    """The audit trail of one candidate for the Secretariat, newest first: every
+    entry about the official, plus the submissions and reopenings of the sheets
+    of the workshops they were scored in. While a viewer is blind for a
+    workshop (assigned there as an assessor), the values other assessors
+    entered are withheld from the entries (see redacted on each entry)."""
+    workshop_ids = list(Nomination.objects.filter(official=official).values_list("workshop_id", flat=True))
+    entries = list(
+        AuditEntry.objects.filter(
+            Q(official_id=official.pk)
+            | Q(workshop_id__in=workshop_ids, action__in=["sheet.submit", "sheet.reopen"], official_id__isnull=True)
+        ).select_related("actor")
+    )
+    blind_workshops = {pk for pk in workshop_ids if is_blind_for(viewer, Workshop(pk=pk))}
+    for entry in entries:
+        entry.redacted = (
+            entry.workshop_id in blind_workshops
+            and entry.action.startswith("score.")
+            and entry.actor_id != getattr(viewer, "pk", None)
+        )
+    return entries
+
+
+def released_decisions_for(user):
+    """Released decisions the user may read, newest first (outcome, grade and feedback only)."""
+    return decisions_visible_to(user).filter(released=True).order_by("-released_at")
+
+
+def phase_one_scores_visible_to(user):
+    """Phase One scores of every workshop the user may read, honouring blind
+    double scoring (for lists such as the admin's): the Secretariat sees all
+    except, in a workshop where they are themselves an assessor, another
+    assessor's scores of an exercise not yet submitted by every assessor."""
+    if not is_secretariat(user):
+        return PhaseOneScore.objects.filter(assessor_id=getattr(user, "pk", None))
+    assigned = list(Workshop.objects.filter(assignments__assessor=user))
+    if not assigned:
+        return PhaseOneScore.objects.all()
+    released = set().union(*(submitted_exercise_ids(w) for w in assigned))
+    hidden = Q(nomination__workshop__in=assigned) & ~Q(assessor=user) & ~Q(exercise_id__in=released)
+    return PhaseOneScore.objects.exclude(hidden)

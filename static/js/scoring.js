@@ -1,0 +1,247 @@
+/* Scoring sheets: per-cell save state, the offline queue and keyboard moves.
+ *
+ * Each score input saves itself through htmx (hx-post on change, one request
+ * per cell at a time). This file adds what htmx does not know:
+ * - every value is written to a queue in localStorage (per user and sheet)
+ *   before it is sent, and removed only once the server has answered for it,
+ *   so a value typed on a weak connection survives a reload and is resent
+ *   when the connection returns (with the version it was typed against: a
+ *   value changed meanwhile on another device is refused, not overwritten);
+ * - an expired login (401) shows "unsent — log in again" in the cell, never
+ *   the login page;
+ * - 409 (changed elsewhere) and 422 (refused value) fragments are swapped in
+ *   so the assessor reads the reason and, for 409, the current value;
+ * - logging out (the form marked data-clear-offline-queue) forgets every
+ *   queue on this device: tablets are shared.
+ * Loaded as a static file: the Content-Security-Policy allows no inline script and no eval.
+ */
+(function () {
+  "use strict";
+  var PREFIX = "toa-offline:";
+
+  function clearAllQueues() {
+    try {
+      var doomed = [];
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var name = window.localStorage.key(i);
+        if (name && name.indexOf(PREFIX) === 0) { doomed.push(name); }
+      }
+      doomed.forEach(function (name) { window.localStorage.removeItem(name); });
+    } catch (ignored) { /* storage disabled: nothing was kept */ }
+  }
+
+  document.addEventListener("submit", function (event) {
+    if (event.target.closest && event.target.closest("[data-clear-offline-queue]")) { clearAllQueues(); }
+  }, true);
+
+  var sheet = document.querySelector("[data-queue-key]");
+  if (!sheet) { return; }
+  var queueKey = sheet.getAttribute("data-queue-key");
+  var scaleMin = parseInt(sheet.getAttribute("data-scale-min"), 10);
+  var scaleMax = parseInt(sheet.getAttribute("data-scale-max"), 10);
+
+  function msg(name) { return sheet.getAttribute("data-msg-" + name) || name; }
+
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(queueKey) || "{}") || {}; } catch (ignored) { return {}; }
+  }
+
+  function store(queue) {
+    try {
+      if (Object.keys(queue).length) { window.localStorage.setItem(queueKey, JSON.stringify(queue)); }
+      else { window.localStorage.removeItem(queueKey); }
+    } catch (ignored) { /* storage full or disabled: the value is still in the cell */ }
+  }
+
+  function isScore(el) { return !!(el && el.classList && el.classList.contains("score-input")); }
+  function versionOf(input) { return document.getElementById(input.getAttribute("data-version")); }
+
+  function setState(input, state, text) {
+    var el = document.getElementById(input.getAttribute("data-state"));
+    if (!el) { return; }
+    el.setAttribute("data-state", state);
+    el.textContent = text;
+  }
+
+  function banner(id, show) {
+    var el = document.getElementById(id);
+    if (el) { el.classList.toggle("d-none", !show); }
+  }
+
+  // The version kept is the one the first unsent value was typed against.
+  function enqueue(input) {
+    var queue = load();
+    var version = versionOf(input);
+    var entry = queue[input.id];
+    queue[input.id] = { value: input.value, version: entry ? entry.version : (version ? version.value : "0") };
+    store(queue);
+  }
+
+  function settle(input, sentValue) {
+    var queue = load();
+    var entry = queue[input.id];
+    if (!entry) { return; }
+    if (entry.value === sentValue) { delete queue[input.id]; }
+    else {
+      var version = versionOf(input);
+      if (version) { entry.version = version.value; }
+    }
+    store(queue);
+  }
+
+  function flush() {
+    if (navigator.onLine === false) { return; }
+    var queue = load();
+    Object.keys(queue).forEach(function (id) {
+      var input = document.getElementById(id);
+      if (!input || input.disabled || input.getAttribute("data-sending") !== null) { return; }
+      var version = versionOf(input);
+      input.value = queue[id].value;
+      if (version) { version.value = queue[id].version; }
+      window.htmx.trigger(input, "change");
+    });
+  }
+
+  function pending() { return Object.keys(load()).length > 0; }
+
+  // Values typed on this device earlier and not yet confirmed by the server.
+  (function restore() {
+    var queue = load();
+    Object.keys(queue).forEach(function (id) {
+      var input = document.getElementById(id);
+      if (!input) { return; }
+      input.value = queue[id].value;
+      setState(input, "unsent", msg("unsent"));
+    });
+  })();
+
+  sheet.addEventListener("change", function (event) {
+    if (isScore(event.target)) { enqueue(event.target); }
+  }, true);
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var input = event.detail.elt;
+    if (!isScore(input)) { return; }
+    enqueue(input);
+    if (navigator.onLine === false) {
+      event.preventDefault();
+      setState(input, "unsent", msg("unsent"));
+      banner("offline-banner", true);
+      return;
+    }
+    input.setAttribute("data-sending", input.value);
+    setState(input, "saving", msg("saving"));
+  });
+
+  function unsent(event) {
+    var input = event.detail.elt;
+    if (!isScore(input)) { return; }
+    input.removeAttribute("data-sending");
+    setState(input, "unsent", msg("unsent"));
+    banner("offline-banner", true);
+  }
+  document.body.addEventListener("htmx:sendError", unsent);
+  document.body.addEventListener("htmx:timeout", unsent);
+
+  function requester(event) {
+    var config = event.detail.requestConfig;
+    return config ? config.elt : null;
+  }
+
+  function loginExpired(xhr) {
+    return xhr.status === 401 || (xhr.responseURL || "").indexOf("/accounts/login/") !== -1;
+  }
+
+  // Fired on the swap target: decide which answers replace the cell's state.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (!isScore(requester(event))) { return; }
+    var status = event.detail.xhr.status;
+    var swap = !loginExpired(event.detail.xhr) && ((status >= 200 && status < 300) || status === 409 || status === 422);
+    event.detail.shouldSwap = swap;
+    event.detail.isError = false;
+  });
+
+  // Fired on the input once the answer is handled (and swapped).
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var input = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (!isScore(input) || !xhr || !xhr.status) { return; }
+    var sent = input.getAttribute("data-sending");
+    input.removeAttribute("data-sending");
+    var current = document.getElementById(input.id) || input;
+    var status = xhr.status;
+    if (loginExpired(xhr)) {
+      setState(current, "login", msg("login"));
+      banner("login-banner", true);
+      return;
+    }
+    if (status === 403) {
+      // Most often a form token that changed when the user logged in again elsewhere.
+      setState(current, "unsent", msg("reload"));
+      return;
+    }
+    if (status >= 500) {
+      setState(current, "unsent", msg("error"));
+      return;
+    }
+    settle(current, sent);
+    if (!((status >= 200 && status < 300) || status === 409 || status === 422)) {
+      setState(current, "error", msg("error"));
+    }
+    banner("offline-banner", false);
+    if (!pending()) { banner("login-banner", false); }
+  });
+
+  window.addEventListener("offline", function () { banner("offline-banner", true); });
+  window.addEventListener("online", function () { banner("offline-banner", false); flush(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { flush(); }
+  });
+
+  // Keyboard: a digit that can only mean one score moves on; Enter and the arrows move between cells.
+  function inputs() { return Array.prototype.slice.call(sheet.querySelectorAll(".score-input:not([disabled])")); }
+
+  function move(from, step) {
+    var all = inputs();
+    var next = all[all.indexOf(from) + step];
+    if (next) { next.focus(); }
+  }
+
+  function moveRow(from, step) {
+    var row = from.closest("tr");
+    var col = from.getAttribute("data-col");
+    while (row) {
+      row = step > 0 ? row.nextElementSibling : row.previousElementSibling;
+      var target = row && row.querySelector('.score-input[data-col="' + col + '"]:not([disabled])');
+      if (target) { target.focus(); return; }
+    }
+  }
+
+  sheet.addEventListener("focusin", function (event) {
+    if (isScore(event.target)) { event.target.select(); }
+  });
+
+  sheet.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!isScore(input) || !/^\d+$/.test(input.value)) { return; }
+    var value = parseInt(input.value, 10);
+    if (value >= scaleMin && value <= scaleMax && value * 10 > scaleMax) { move(input, 1); }
+  });
+
+  sheet.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!isScore(input) || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (event.key === "Enter") { event.preventDefault(); move(input, event.shiftKey ? -1 : 1); }
+    else if (event.key === "ArrowDown") { event.preventDefault(); moveRow(input, 1); }
+    else if (event.key === "ArrowUp") { event.preventDefault(); moveRow(input, -1); }
+  });
+
+  var submit = document.getElementById("sheet-submit");
+  if (submit) {
+    submit.addEventListener("submit", function (event) {
+      if (pending()) { event.preventDefault(); window.alert(msg("pending")); }
+    });
+  }
+
+  flush();
+})();
