@@ -10,7 +10,10 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +38,7 @@ from .enums import (
 )
 from .models import (
     Accreditation,
+    BulkJob,
     Certificate,
     CertificateCounter,
     Decision,
@@ -739,6 +743,9 @@ def _next_number(*, accreditation: Accreditation, year: int) -> str:
 
 
 def _queue_render(certificate_id: int) -> None:
+    """Publish the render once the transaction commits. robust=True: when the
+    broker is down the error is logged, the caller's transaction stays saved,
+    and the sweep publishes the render later."""
     from .tasks import render_certificate
 
     transaction.on_commit(lambda: render_certificate.delay(certificate_id), robust=True)
@@ -749,6 +756,9 @@ def certificate_issue(*, actor, accreditation: Accreditation) -> Certificate:
     """Create the first certificate of an accreditation, exactly once: numbered
     from the locked counter, with a random verification code, state queued;
     its PDF is rendered after commit. A second call returns the same record."""
+    accreditation = (
+        Accreditation.objects.select_for_update().select_related("official", "programme").get(pk=accreditation.pk)
+    )
     existing = Certificate.objects.filter(accreditation=accreditation, version=1).first()
     if existing is not None:
         return existing
@@ -762,6 +772,7 @@ def certificate_issue(*, actor, accreditation: Accreditation) -> Certificate:
         issued_on=accreditation.accredited_on,
         valid_until=accreditation.valid_until,
         language=language,
+        render_queued_at=timezone.now(),
     )
     audit_record(
         actor=actor,
@@ -777,7 +788,8 @@ def certificate_issue(*, actor, accreditation: Accreditation) -> Certificate:
 
 @transaction.atomic
 def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certificate:
-    """Revoke a certificate and its accreditation, with a reason (kept private)."""
+    """Revoke a certificate and its accreditation, with a reason (kept private:
+    public verification shows only the date)."""
     _require_secretariat(actor)
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the revocation."))
@@ -812,10 +824,16 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
 @transaction.atomic
 def certificate_reissue(*, actor, certificate: Certificate, reason: str, language: str | None = None) -> Certificate:
     """Re-issue a valid certificate after a correction: same number, next
-    version, new verification code; the old version becomes superseded."""
+    version, new verification code, optionally in another language; the old
+    version becomes superseded. After commit the new version is rendered and
+    the expert is e-mailed the link, in their correspondence language."""
+    from candidates.enums import PortalLanguage
+
     _require_secretariat(actor)
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the re-issue."))
+    if language and language not in PortalLanguage.values:
+        raise DomainError(_("A certificate is issued in English or French."))
     certificate = Certificate.objects.select_for_update().select_related("accreditation").get(pk=certificate.pk)
     if certificate.validity != Validity.VALID:
         raise DomainError(_("Only the current, valid version of a certificate can be re-issued."))
@@ -828,24 +846,276 @@ def certificate_reissue(*, actor, certificate: Certificate, reason: str, languag
         issued_on=timezone.localdate(),
         valid_until=certificate.valid_until,
         language=language or certificate.language,
+        render_queued_at=timezone.now(),
     )
     audit_record(
         actor=actor,
         action="certificate.reissue",
         obj=new,
-        before={"version": certificate.version, "code": "superseded"},
-        after={"version": new.version},
+        before={"version": certificate.version, "validity": Validity.SUPERSEDED, "language": certificate.language},
+        after={"version": new.version, "language": new.language},
         reason=reason,
         workshop_id=certificate.accreditation.nomination.workshop_id,
         official_id=certificate.accreditation.official_id,
     )
     _queue_render(new.pk)
+    _queue_certificate_mail(new.pk, "reissued")
     return new
 
 
-def certificate_render_state(*, certificate_id: int, state: str, error: str = "") -> None:
-    """Record a rendering state change (used by the render task)."""
-    fields = {"render_state": state, "render_error": error}
-    if state == RenderState.RENDERING:
-        fields["render_started_at"] = timezone.now()
-    Certificate.objects.filter(pk=certificate_id).update(**fields)
+def _queue_certificate_mail(certificate_id: int, template: str) -> None:
+    from .tasks import send_certificate_mail
+
+    transaction.on_commit(lambda: send_certificate_mail.delay(certificate_id, template), robust=True)
+
+
+# Errors worth retrying (the database or a storage connection dropped); any
+# other error is a failure the Secretariat reads and fixes.
+TRANSIENT_RENDER_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+# Written by the sweep when a worker died mid-render: a second death fails it.
+RENDER_INTERRUPTED = "The worker stopped during the render; it was queued again."
+RENDER_INTERRUPTED_TWICE = "The worker stopped twice during the render; retry it once the cause is fixed."
+
+
+def _render_stale_before(now: dt.datetime) -> dt.datetime:
+    """A render started before this has outlived the task's hard time limit: its worker is gone."""
+    return now - dt.timedelta(seconds=settings.CERTIFICATE_RENDER_TIME_LIMIT + 30)
+
+
+def certificate_render(*, certificate_id: int) -> str | None:
+    """Render a certificate's PDF if it is waiting for one, exactly once.
+
+    The certificate is claimed by a conditional update (queued, or rendering
+    past the time limit → rendering): of two workers given it at once only one
+    renders, and a duplicate delivery of a rendered certificate is a no-op.
+    The claim's start time fences the result: the file is written under its
+    fixed name (overwritten on a re-render) and the state recorded only by the
+    holder of the claim, under a row lock. A failure is recorded with its
+    reason for the Secretariat; a transient error releases the claim and is
+    raised for the task to retry. Never creates a certificate.
+    Returns the certificate's render state, or None when it no longer exists.
+    """
+    from . import certificates
+
+    claimed_at = timezone.now()
+    claimable = Q(render_state=RenderState.QUEUED) | Q(
+        render_state=RenderState.RENDERING, render_started_at__lt=_render_stale_before(claimed_at)
+    )
+    claimed = Certificate.objects.filter(claimable, pk=certificate_id).update(
+        render_state=RenderState.RENDERING, render_started_at=claimed_at
+    )
+    if not claimed:
+        return Certificate.objects.filter(pk=certificate_id).values_list("render_state", flat=True).first()
+    mine = Certificate.objects.filter(
+        pk=certificate_id, render_state=RenderState.RENDERING, render_started_at=claimed_at
+    )
+    certificate = certificates.certificate_for_render(certificate_id)
+    try:
+        pdf = certificates.render_pdf(certificate)
+        with transaction.atomic():
+            if mine.select_for_update().values_list("pk", flat=True).first() is None:
+                # The claim was taken over after this render outlived its time limit.
+                return Certificate.objects.values_list("render_state", flat=True).get(pk=certificate_id)
+            name = certificates.certificate_file_name(certificate)
+            storage = certificate.pdf.storage
+            storage.delete(name)
+            saved = storage.save(name, ContentFile(pdf))
+            mine.update(
+                pdf=saved,
+                render_state=RenderState.RENDERED,
+                render_error="",
+                rendered_at=timezone.now(),
+                render_count=F("render_count") + 1,
+            )
+        state = RenderState.RENDERED
+    except TRANSIENT_RENDER_ERRORS:
+        mine.update(render_state=RenderState.QUEUED, render_queued_at=timezone.now())
+        raise
+    except Exception as exc:
+        mine.update(render_state=RenderState.FAILED, render_error=certificates.render_failure_reason(exc))
+        state = RenderState.FAILED
+    bulk_jobs_refresh(workshop_id=certificate.accreditation.nomination.workshop_id)
+    return state
+
+
+@transaction.atomic
+def certificate_render_retry(*, actor, certificate: Certificate) -> Certificate:
+    """Queue a certificate's render again (Secretariat): after a failure once
+    the cause is fixed, or to redraw it with the current template and data."""
+    _require_secretariat(actor)
+    certificate = (
+        Certificate.objects.select_for_update().select_related("accreditation__nomination").get(pk=certificate.pk)
+    )
+    now = timezone.now()
+    if certificate.render_state == RenderState.RENDERING and certificate.render_started_at >= _render_stale_before(now):
+        raise DomainError(_("This certificate is being rendered right now."))
+    before = {"render_state": certificate.render_state, "render_error": certificate.render_error[:200]}
+    certificate.render_state = RenderState.QUEUED
+    certificate.render_error = ""
+    certificate.render_queued_at = now
+    certificate.save(update_fields=["render_state", "render_error", "render_queued_at"])
+    audit_record(
+        actor=actor,
+        action="certificate.render_retry",
+        obj=certificate,
+        before=before,
+        after={"render_state": certificate.render_state},
+        workshop_id=certificate.accreditation.nomination.workshop_id,
+        official_id=certificate.accreditation.official_id,
+    )
+    _queue_render(certificate.pk)
+    return certificate
+
+
+BULK_RERENDER = "certificates.rerender"
+
+
+@transaction.atomic
+def certificates_rerender_workshop(*, actor, workshop: Workshop) -> BulkJob:
+    """Re-render every certificate of a workshop (Secretariat), with its
+    progress in a BulkJob row. While a job for the workshop is running, asking
+    again returns that job."""
+    _require_secretariat(actor)
+    running = BulkJob.objects.filter(kind=BULK_RERENDER, workshop=workshop, finished_at__isnull=True).first()
+    if running is not None:
+        return running
+    ids = list(
+        Certificate.objects.select_for_update()
+        .filter(accreditation__nomination__workshop=workshop)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise DomainError(_("This workshop has no certificates yet."))
+    Certificate.objects.filter(pk__in=ids).exclude(render_state=RenderState.RENDERING).update(
+        render_state=RenderState.QUEUED, render_error="", render_queued_at=timezone.now()
+    )
+    job = BulkJob.objects.create(kind=BULK_RERENDER, workshop=workshop, total=len(ids), started_by=actor)
+    audit_record(
+        actor=actor,
+        action="certificate.rerender_workshop",
+        obj=job,
+        after={"certificates": len(ids)},
+        workshop_id=workshop.pk,
+    )
+    for pk in ids:
+        _queue_render(pk)
+    return job
+
+
+def bulk_jobs_refresh(*, workshop_id: int) -> None:
+    """Recount the progress of the workshop's running re-render jobs from the
+    certificates themselves (whoever rendered them), under the job's row lock."""
+    with transaction.atomic():
+        jobs = BulkJob.objects.select_for_update().filter(
+            kind=BULK_RERENDER, workshop_id=workshop_id, finished_at__isnull=True
+        )
+        for job in jobs:
+            counts = Certificate.objects.filter(accreditation__nomination__workshop_id=workshop_id).aggregate(
+                done=Count("pk", filter=Q(render_state=RenderState.RENDERED, rendered_at__gte=job.created)),
+                failed=Count("pk", filter=Q(render_state=RenderState.FAILED, render_started_at__gte=job.created)),
+            )
+            job.done = min(counts["done"], job.total)
+            job.failed = min(counts["failed"], job.total - job.done)
+            if job.done + job.failed >= job.total:
+                job.finished_at = timezone.now()
+            job.save(update_fields=["done", "failed", "finished_at"])
+
+
+def certificates_sweep(*, now: dt.datetime | None = None) -> int:
+    """Make sure every certificate gets its PDF (beat, every minute).
+
+    A render stuck in `rendering` past the time limit lost its worker: it is
+    queued again (and failed, with the reason, if that happens twice). A
+    certificate `queued` for longer than the grace period lost its message
+    (the broker was down when it was decided): its render is published again.
+    Duplicates are harmless, the render claims the certificate. Returns how
+    many renders were published."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stuck = Certificate.objects.select_for_update().filter(
+            render_state=RenderState.RENDERING, render_started_at__lt=_render_stale_before(now)
+        )
+        stuck.filter(render_error=RENDER_INTERRUPTED).update(
+            render_state=RenderState.FAILED, render_error=RENDER_INTERRUPTED_TWICE
+        )
+        interrupted = list(stuck.values_list("pk", flat=True))
+        Certificate.objects.filter(pk__in=interrupted).update(
+            render_state=RenderState.QUEUED, render_error=RENDER_INTERRUPTED, render_queued_at=now
+        )
+        waiting = Certificate.objects.select_for_update().filter(
+            Q(render_queued_at__isnull=True)
+            | Q(render_queued_at__lt=now - dt.timedelta(seconds=settings.CERTIFICATE_QUEUED_GRACE)),
+            render_state=RenderState.QUEUED,
+        )
+        lost = list(waiting.values_list("pk", flat=True))
+        Certificate.objects.filter(pk__in=lost).update(render_queued_at=now)
+        for pk in interrupted + lost:
+            _queue_render(pk)
+    return len(interrupted) + len(lost)
+
+
+def certificates_expire(*, today: dt.date | None = None) -> int:
+    """Mark certificates past their validity expired, and their accreditation
+    with them (beat, daily). Returns how many expired."""
+    today = today or timezone.localdate()
+    expired = 0
+    due = Certificate.objects.filter(validity=Validity.VALID, valid_until__lt=today).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update()
+                .select_related("accreditation__nomination")
+                .filter(pk=pk, validity=Validity.VALID)
+                .first()
+            )
+            if certificate is None:
+                continue
+            certificate.validity = Validity.EXPIRED
+            certificate.save(update_fields=["validity"])
+            accreditation = certificate.accreditation
+            if accreditation.status == AccreditationStatus.ACCREDITED:
+                accreditation.status = AccreditationStatus.EXPIRED
+                accreditation.ended_on = certificate.valid_until
+                accreditation.save(update_fields=["status", "ended_on"])
+            audit_record(
+                actor=None,
+                action="certificate.expire",
+                obj=certificate,
+                before={"validity": Validity.VALID},
+                after={"validity": Validity.EXPIRED, "valid_until": certificate.valid_until},
+                workshop_id=accreditation.nomination.workshop_id,
+                official_id=accreditation.official_id,
+            )
+            expired += 1
+    return expired
+
+
+def certificate_expiry_reminders(*, today: dt.date | None = None) -> int:
+    """E-mail each expert whose current certificate expires within the
+    reminder period, once (the flag is set before the mail is sent: at most
+    one reminder, even when two runs overlap). Returns how many were sent."""
+    from .certificates import certificate_mail
+
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=settings.CERTIFICATE_EXPIRY_REMINDER_DAYS)
+    due = Certificate.objects.filter(
+        validity=Validity.VALID, expiry_reminder_sent=False, valid_until__gte=today, valid_until__lte=horizon
+    ).select_related("accreditation__official", "accreditation__programme", "accreditation__nomination")
+    sent = 0
+    for certificate in due:
+        if not Certificate.objects.filter(pk=certificate.pk, expiry_reminder_sent=False).update(
+            expiry_reminder_sent=True
+        ):
+            continue
+        audit_record(
+            actor=None,
+            action="certificate.expiry_reminder",
+            obj=certificate,
+            after={"valid_until": certificate.valid_until},
+            workshop_id=certificate.accreditation.nomination.workshop_id,
+            official_id=certificate.accreditation.official_id,
+        )
+        certificate_mail(template="expiry_reminder", certificate=certificate)
+        sent += 1
+    return sent
