@@ -56,6 +56,15 @@ def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+# A deliberately slow hasher costs a quarter of a second per account; tests need none of it.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker (solo pool, in a thread) on the test broker."""
@@ -86,11 +95,12 @@ def demo_module(django_db_setup, django_db_blocker):
     import time_machine
     from django.conf import settings
     from django.db import transaction
+    from django.test import override_settings
 
     from accreditation.demo import load_demo
 
     with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(DEMO_NOW, tick=False):
+        with time_machine.travel(DEMO_NOW, tick=False), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
             load_demo(password=settings.DEMO_PASSWORD)
         yield DEMO_NOW
         transaction.set_rollback(True)
