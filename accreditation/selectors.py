@@ -41,11 +41,11 @@ def rubric_of(workshop: Workshop) -> passrule.Rubric:
     )
 
 
-def workshop_results(workshop: Workshop, nominations=None) -> dict[int, passrule.Result]:
+def workshop_results(workshop: Workshop, nominations=None, *, eligible=None, rubric=None) -> dict[int, passrule.Result]:
     """nomination id -> the pass rule's result, for every accepted candidate,
     in a fixed number of queries whatever the size of the workshop."""
-    rubric = rubric_of(workshop)
-    eligible = eligible_assessor_map(workshop)
+    rubric = rubric or rubric_of(workshop)
+    eligible = eligible if eligible is not None else eligible_assessor_map(workshop)
     if nominations is None:
         nominations = list(
             Nomination.objects.filter(workshop=workshop, status=NominationStatus.ACCEPTED).select_related("official")
@@ -287,7 +287,7 @@ def results_grid(workshop: Workshop) -> ResultsGrid:
         .select_related("official__administration")
         .order_by("official__name_latin")
     )
-    results = workshop_results(workshop, nominations)
+    results = workshop_results(workshop, nominations, eligible=eligible, rubric=rubric)
     decisions = {
         d.nomination_id: d
         for d in Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE).select_related("decided_by")

@@ -1,5 +1,7 @@
 """Template tags for the assessment pages that other pages include."""
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
 from django import template
 
 from candidates.rules import official_of
@@ -24,3 +26,16 @@ def own_released_decisions(user):
     if official is None:
         return []
     return list(released_decisions_for(user).filter(nomination__official=official))
+
+
+@register.filter
+def score(value):
+    """A score as people write it: at most three decimals, no trailing zeros (3.667, 3.25, 4)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return value
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

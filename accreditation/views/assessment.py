@@ -372,7 +372,7 @@ def moderate(request, nomination_id, exercise_id, criterion_id):
     exercise, criterion = _cell_context(nomination, exercise_id, criterion_id)
     workshop = nomination.workshop
     blind = is_blind_for(request.user, workshop)
-    form = ModerationForm(request.POST or None)
+    form = ModerationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.phase_one_moderate(
@@ -418,7 +418,7 @@ def decide(request, nomination_id):
     workshop = nomination.workshop
     decision = Decision.objects.filter(nomination=nomination, phase=Phase.ONE).first()
     blind = is_blind_for(request.user, workshop)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             decision = services.phase_one_decide(

@@ -114,7 +114,7 @@ def field_assign(request, nomination_id):
             "mission_type": existing.mission_type,
             "role": existing.role,
         }
-    form = FieldAssignForm(request.POST or None, nomination=nomination, initial=initial)
+    form = FieldAssignForm(request.POST if request.method == "POST" else None, nomination=nomination, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = services.field_evaluation_assign(
