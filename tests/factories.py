@@ -125,8 +125,9 @@ def accredit(officials, *, actor=None, workshop=None, decided_on=None):
 
     actor = actor or secretariat_user()
     workshop = workshop or make_workshop(actor=actor)
-    assessors = [UserFactory(home=AdministrationFactory()) for _ in range(2)]
-    evaluator = UserFactory(home=AdministrationFactory())
+    # No password for these accounts: hashing one costs more than the whole workflow.
+    assessors = [UserFactory(home=AdministrationFactory(), password=None) for _ in range(2)]
+    evaluator = UserFactory(home=AdministrationFactory(), password=None)
     for assessor in assessors:
         workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)
     nominations = [nominate(workshop, official, actor=actor, accept=True) for official in officials]
