@@ -77,8 +77,8 @@ class PrescreenForm(forms.Form):
 
 def evaluator_candidates(nomination):
     """Accounts that may evaluate the expert's mission: Secretariat staff,
-    workshop assessors and accredited experts — without a conflict of interest
-    with the expert and never the expert themself."""
+    workshop assessors, accredited experts and earlier field evaluators —
+    without a conflict of interest with the expert, never the expert themself."""
     User = get_user_model()
     qs = (
         User.objects.filter(is_active=True)
@@ -86,6 +86,7 @@ def evaluator_candidates(nomination):
             Q(groups__name=SECRETARIAT_GROUP)
             | Q(assessor_assignments__isnull=False)
             | Q(official__accreditations__status=AccreditationStatus.ACCREDITED)
+            | Q(field_evaluations__isnull=False)
         )
         .exclude(pk=nomination.official.user_id or 0)
         .select_related("profile")
