@@ -1,0 +1,139 @@
+"""The candidate's audit trail: its contents on the Secretariat's candidate page,
+who may open it, and that nobody can edit or delete it (model and database)."""
+
+import re
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from accreditation import services
+from accreditation.models import ScoreSheet
+from candidates.models import Official
+from tests.factories import AdministrationFactory, UserFactory, focal_point_user
+from toa_portal.models import AuditEntry
+from workshops import services as workshop_services
+
+from .scoring_helpers import EXAMPLE_A, EXAMPLE_B, Setup
+
+pytestmark = pytest.mark.django_db
+
+
+def _audit_url(official):
+    return reverse("accreditation:candidate_audit", args=[official.pk])
+
+
+def _rows(page):
+    table = page[page.index('id="audit-trail"') :]
+    table = table[: table.index("</table>")]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)][1:]
+
+
+def test_audit_trail_records_every_step_of_a_candidate_with_who_when_before_after_and_why(client):
+    setup = Setup(assessors=3)
+    a, b, c = setup.assessors
+    nomination = setup.nomination
+    setup.score_all([EXAMPLE_A, EXAMPLE_B, EXAMPLE_B])
+    setup.score(a, nomination, "PRES", "T", 5, expected_version=1)  # a change: 4 → 5
+    setup.score(a, nomination, "PRES", "T", 4, expected_version=2)  # and back
+    workshop_services.conflict_declare(
+        actor=setup.secretariat, assessor=c, official=nomination.official, reason="Met at a conference"
+    )
+    setup.submit_all()
+    sheet = ScoreSheet.objects.get(assessor=b, exercise=setup.exercises["ROLE"])
+    services.score_sheet_reopen(actor=setup.secretariat, sheet=sheet, reason="Role-play F entered in the wrong row")
+    setup.submit(b, "ROLE")
+    setup.moderate(nomination, "ROLE", "F", "4", note="Agreed on the recording")
+    decision = services.phase_one_decide(actor=setup.secretariat, nomination=nomination, note="Board of 12 Oct")
+    services.decision_release(actor=setup.secretariat, decision=decision)
+
+    client.force_login(setup.secretariat)
+    page = client.get(_audit_url(nomination.official)).content.decode()
+    rows = _rows(page)
+    actions = [re.search(r"(\S+\.\S+)", row).group(1) for row in rows]
+    for action in (
+        "nomination.submit",
+        "nomination.accept",
+        "score.record",
+        "conflict.declare",
+        "sheet.submit",
+        "sheet.reopen",
+        "score.moderate",
+        "accreditation.pre_accredit",
+        "decision.phase_one",
+        "decision.release",
+    ):
+        assert action in actions, action
+    assert actions[0] == "decision.release"  # newest first
+    change = next(row for row in rows if "score.record" in row and "value: 5" in row and "value: 4" in row)
+    assert a.username in change
+    assert "Met at a conference" in page
+    assert "Role-play F entered in the wrong row" in page
+    assert "Agreed on the recording" in page
+    assert "Board of 12 Oct" in page
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[0])
+    scores_in_trail = AuditEntry.objects.filter(official_id=nomination.official_id, action="score.record").count()
+    assert scores_in_trail == 9 * 3 + 2  # every first entry of three assessors, and the two changes
+
+
+def test_audit_page_is_secretariat_only(client):
+    setup = Setup()
+    official = setup.nomination.official
+    expert = UserFactory()
+    Official.objects.filter(pk=official.pk).update(user=expert)
+    url = _audit_url(official)
+    assert client.get(url).status_code == 302
+    for user, status in (
+        (focal_point_user(official.administration), 403),
+        (expert, 403),
+        (focal_point_user(AdministrationFactory()), 404),
+        (setup.assessors[0], 404),
+    ):
+        client.force_login(user)
+        assert client.get(url).status_code == status
+
+
+def test_audit_entry_cannot_be_edited_or_deleted_through_the_model():
+    setup = Setup()
+    setup.score(setup.assessors[0], setup.nomination, "PRES", "T", 4)
+    entry = AuditEntry.objects.filter(action="score.record").first()
+    entry.reason = "rewritten"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="rewritten")
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    entry.refresh_from_db()
+    assert entry.reason == ""
+
+
+@pytest.mark.postgres
+def test_audit_entry_cannot_be_edited_or_deleted_in_postgresql_either():
+    setup = Setup()
+    setup.score(setup.assessors[0], setup.nomination, "PRES", "T", 4)
+    entry = AuditEntry.objects.filter(action="score.record").first()
+    for sql in (
+        "UPDATE toa_portal_auditentry SET reason = 'rewritten' WHERE id = %s",
+        "DELETE FROM toa_portal_auditentry WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    entry.refresh_from_db()
+    assert entry.reason == ""
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.parametrize("changes", [1, 3])
+def test_audit_page_query_count_does_not_grow_with_entries(client, django_assert_num_queries, changes):
+    setup = Setup()
+    for i in range(changes):
+        setup.score(setup.assessors[0], setup.nomination, "PRES", "T", 1 + i)
+    client.force_login(setup.secretariat)
+    url = _audit_url(setup.nomination.official)
+    client.get(url)
+    with django_assert_num_queries(12):
+        page = client.get(url).content.decode()
+    assert page.count("score.record") == changes
