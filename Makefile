@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.lock
 install: $(VENV)/.installed
 
 messages: install
-	$(PY) manage.py compiletranslations
+	$(DEV_ENV) $(PY) manage.py compiletranslations
 
 run: install messages
 	mkdir -p var/staticfiles
@@ -33,6 +33,7 @@ run: install messages
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	mkdir -p var
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 test: install messages lint
