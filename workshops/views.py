@@ -49,7 +49,9 @@ from .rules import assigned_workshop_ids
 from .selectors import eligible_assessor_map, nomination_counts, nominations_visible_to, workshops_visible_to
 
 PAGE_SIZE = 50
+# Sections the accreditation app provides (released results); rendered only when they exist.
 EXPERT_SUMMARY_TEMPLATE = "accreditation/expert_summary.html"
+FOCAL_SUMMARY_TEMPLATE = "accreditation/focal_summary.html"
 OPEN_STATUSES = [WorkshopStatus.DRAFT, WorkshopStatus.OPEN, WorkshopStatus.CLOSED, WorkshopStatus.IN_PROGRESS]
 
 
@@ -100,6 +102,7 @@ def home(request):
             .filter(official__administration_id__in=focal_administration_ids(user))
             .order_by("-submitted_at")[:20]
         )
+        context["focal_summary_template"] = _template_if_exists(FOCAL_SUMMARY_TEMPLATE)
     if assigned_workshop_ids(user):
         context["assessor_workshops"] = workshops_visible_to(user).filter(pk__in=assigned_workshop_ids(user))
     official = official_of(user)
