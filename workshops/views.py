@@ -446,18 +446,24 @@ def _nomination_context(request, nomination, **forms):
         "owner": owner,
         "history": history,
         "can_see_cv": bool(nomination.cv) and _may_download_cv(user, nomination),
-        "decision_form": (forms.get("decision_form") or DecisionForm()) if secretariat else None,
-        "prescreen_form": (forms.get("prescreen_form") or PrescreenForm())
-        if secretariat and nomination.prescreening != PrescreeningOutcome.NOT_REQUIRED
-        else None,
-        "attendance_form": (forms.get("attendance_form") or AttendanceForm(secretariat=secretariat))
-        if (secretariat or owner) and nomination.status == NominationStatus.ACCEPTED
-        else None,
-        "withdraw_form": (forms.get("withdraw_form") or ReasonForm())
-        if owner
-        and nomination.status in (NominationStatus.SUBMITTED, NominationStatus.WAITLISTED)
-        and not services.deadline_passed(nomination.workshop)
-        else None,
+        # A form that was just posted is shown again with its errors, whatever the state.
+        "decision_form": forms.get("decision_form") or (DecisionForm() if secretariat else None),
+        "prescreen_form": forms.get("prescreen_form")
+        or (PrescreenForm() if secretariat and nomination.prescreening != PrescreeningOutcome.NOT_REQUIRED else None),
+        "attendance_form": forms.get("attendance_form")
+        or (
+            AttendanceForm(secretariat=secretariat)
+            if (secretariat or owner) and nomination.status == NominationStatus.ACCEPTED
+            else None
+        ),
+        "withdraw_form": forms.get("withdraw_form")
+        or (
+            ReasonForm()
+            if owner
+            and nomination.status in (NominationStatus.SUBMITTED, NominationStatus.WAITLISTED)
+            and not services.deadline_passed(nomination.workshop)
+            else None
+        ),
         "deadline_local": services.deadline_local(nomination.workshop),
     }
 
