@@ -137,3 +137,32 @@ def test_certificate_numbering_continues_from_the_counter_row():
     CertificateCounter.objects.create(programme=workshop.programme, expert_type="TOA", year=2024, last=6)
     services.phase_two_decide(actor=actor, nomination=nomination, effective_date=GRANTED_ON)
     assert Certificate.objects.get().number == "IPR-TOA-2024-0007"
+
+
+@pytest.mark.django_db
+def test_certificate_numbering_a_failed_grant_rolls_back_with_its_number():
+    """The grant, the decision and the certificate record are one transaction:
+    when the certificate cannot be created nothing is kept, not even the number."""
+    from django.db import IntegrityError
+
+    actor = secretariat_user()
+    workshop = make_workshop(actor=actor)
+    evaluator = UserFactory()
+    blocked, other = (_pre_accredited(workshop, actor, evaluator) for _ in range(2))
+    squatter = Accreditation.objects.get(nomination=other)
+    Certificate.objects.create(
+        accreditation=squatter, number="IPR-TOA-2024-0001", issued_on=GRANTED_ON, valid_until=GRANTED_ON
+    )
+    audit_before = AuditEntry.objects.count()
+
+    with pytest.raises(IntegrityError):
+        services.phase_two_decide(actor=actor, nomination=blocked, effective_date=GRANTED_ON)
+
+    assert not Decision.objects.filter(nomination=blocked, phase=Phase.TWO).exists()
+    assert Accreditation.objects.get(nomination=blocked).status == AccreditationStatus.PRE_ACCREDITED
+    assert not CertificateCounter.objects.exists()
+    assert AuditEntry.objects.count() == audit_before
+
+    Certificate.objects.filter(accreditation=squatter).delete()
+    services.phase_two_decide(actor=actor, nomination=blocked, effective_date=GRANTED_ON)
+    assert Certificate.objects.get(accreditation__nomination=blocked).number == "IPR-TOA-2024-0001"
