@@ -6,6 +6,8 @@ re-issue). A Phase Two mission is opened through field_evaluation_assign.
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from toa_portal.admin import (
@@ -247,9 +249,14 @@ class EvidenceFileAdmin(WorkflowAdmin):
     list_filter = ["content_type", "uploaded_at"]
     search_fields = ["original_name", "evaluation__nomination__official__name_latin"]
     list_select_related = ["evaluation__nomination__official", "uploaded_by"]
-    # The file itself is private: it is streamed by the permission-checked view only.
-    readonly_fields = ["evaluation", "original_name", "content_type", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["evaluation", "file_link", "content_type", "uploaded_by", "uploaded_at"]
     fields = readonly_fields
+
+    @admin.display(description=_("file"))
+    def file_link(self, evidence):
+        # Streamed by the permission-checked portal view, never from a public URL.
+        url = reverse("accreditation:field_evidence_download", args=[evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
 
 
 # Accreditations and certificates -----------------------------------------------------------------
@@ -305,12 +312,12 @@ class CertificateAdmin(WorkflowAdmin):
     list_filter = ["validity", "render_state", "language", "accreditation__programme", "issued_on"]
     search_fields = ["number", "verification_code", "accreditation__official__name_latin"]
     list_select_related = ["accreditation__official"]
-    # The PDF is private: it is streamed by the permission-checked view only.
     readonly_fields = [
         "accreditation",
         "number",
         "version",
         "verification_code",
+        "links",
         "issued_on",
         "valid_until",
         "language",
@@ -330,6 +337,17 @@ class CertificateAdmin(WorkflowAdmin):
     @admin.display(description=_("holder"), ordering="accreditation__official__name_latin")
     def holder(self, certificate):
         return certificate.accreditation.official
+
+    @admin.display(description=_("PDF and verification"))
+    def links(self, certificate):
+        # The PDF is streamed by the permission-checked portal view, never from a public URL.
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("accreditation:certificate_download", args=[certificate.pk]),
+            _("PDF"),
+            certificate.get_verify_url(),
+            _("public verification page"),
+        )
 
     revoke = reason_action(
         name="revoke",

@@ -423,3 +423,11 @@ def test_admin_field_evaluation_refused_by_the_service_shows_why(client, staff):
     assert "only after a Phase One pass" in response.content.decode()
     assert not FieldEvaluation.objects.filter(nomination=failed).exists()
     assert not AuditEntry.objects.filter(action="field.assign", official_id=failed.official_id).exists()
+
+
+def test_admin_private_files_are_linked_through_the_permission_checked_views(client, staff):
+    certificate = Certificate.objects.order_by("pk").first()
+    page = client.get(_url(Certificate, "change", certificate.pk)).content.decode()
+    assert reverse("accreditation:certificate_download", args=[certificate.pk]) in page
+    assert certificate.get_verify_url() in page
+    assert "/private-media/" not in page

@@ -9,6 +9,8 @@ change state only through admin actions that call the services.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from toa_portal.admin import SecretariatAdmin, WorkflowAdmin, checked_by_service, reason_action, service_action
@@ -363,7 +365,7 @@ class NominationAdmin(WorkflowAdmin):
         "letter_reference",
         "nominating_officer",
         "nomination_date",
-        "cv_name",
+        "cv",
         "submitted_by",
         "submitted_at",
         "decided_at",
@@ -376,6 +378,14 @@ class NominationAdmin(WorkflowAdmin):
     @admin.display(description=_("administration"), ordering="official__administration__name")
     def administration(self, nomination):
         return nomination.official.administration
+
+    @admin.display(description=_("CV"))
+    def cv(self, nomination):
+        # Streamed by the permission-checked portal view, never from a public URL.
+        if not nomination.cv:
+            return "—"
+        url = reverse("workshops:nomination_cv", args=[nomination.pk])
+        return format_html('<a href="{}">{}</a>', url, nomination.cv_name or _("download"))
 
     accept = _nomination_action(services.nomination_accept, _("Accept"), _("%(count)s nomination(s) accepted."))
     waitlist = _nomination_action(
