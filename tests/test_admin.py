@@ -316,13 +316,14 @@ def test_admin_workshop_add_refuses_dates_in_the_wrong_order(client, staff):
     assert not Workshop.objects.filter(title="PCA workshop — Nairobi").exists()
 
 
-def _change_data(client, workshop):
-    """The workshop's change form as the browser would post it back unchanged."""
-    change = client.get(_url(Workshop, "change", workshop.pk))
+def _change_data(client, obj):
+    """The change form as the browser would post it back unchanged."""
+    change = client.get(_url(type(obj), "change", obj.pk))
     form = change.context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
-    deadline = workshop.nomination_deadline
-    data["nomination_deadline_0"], data["nomination_deadline_1"] = f"{deadline:%Y-%m-%d}", f"{deadline:%H:%M:%S}"
+    if isinstance(obj, Workshop):
+        deadline = obj.nomination_deadline
+        data["nomination_deadline_0"], data["nomination_deadline_1"] = f"{deadline:%Y-%m-%d}", f"{deadline:%H:%M:%S}"
     for formset in change.context["inline_admin_formsets"]:
         prefix = formset.formset.prefix
         management = formset.formset.management_form
@@ -431,3 +432,37 @@ def test_admin_private_files_are_linked_through_the_permission_checked_views(cli
     assert reverse("accreditation:certificate_download", args=[certificate.pk]) in page
     assert certificate.get_verify_url() in page
     assert "/private-media/" not in page
+
+
+def test_admin_programme_rubric_edited_inline(client, staff):
+    from workshops.models import Programme
+
+    programme = Programme.objects.get(code="ipr")
+    data = _change_data(client, programme)
+    data["pass_threshold"] = "65"
+    role = next(k for k, v in data.items() if k.startswith("exercises-") and k.endswith("-code") and v == "ROLE")
+    prefix = role.removesuffix("-code")
+    communication = programme.criteria.get(code="C")
+    data[f"{prefix}-criteria"] = [*data[f"{prefix}-criteria"], str(communication.pk)]
+    response = client.post(_url(Programme, "change", programme.pk), data)
+    assert response.status_code == 302, response.context["errors"]
+    programme.refresh_from_db()
+    assert programme.pass_threshold == 65
+    role_exercise = programme.exercises.get(code="ROLE")
+    assert sorted(role_exercise.criteria.values_list("code", flat=True)) == ["C", "D", "F", "T"]
+    # The Kashiwa snapshot is untouched.
+    kashiwa = Workshop.objects.get(city="Kashiwa")
+    assert kashiwa.pass_threshold == 60
+    assert sorted(kashiwa.exercises.get(code="ROLE").criteria.values_list("code", flat=True)) == ["D", "F", "T"]
+
+
+def test_admin_programme_exercise_offers_only_its_own_criteria(client, staff):
+    from workshops.models import Programme
+
+    programme = Programme.objects.get(code="ipr")
+    other = Programme.objects.create(code="pca", name="Post-Clearance Audit", certificate_prefix="PCA")
+    other.criteria.create(code="X", name="Audit planning")
+    page = client.get(_url(Programme, "change", programme.pk))
+    formset = next(f.formset for f in page.context["inline_admin_formsets"] if f.formset.prefix == "exercises")
+    offered = set(formset.forms[0].fields["criteria"].queryset.values_list("programme", flat=True))
+    assert offered == {programme.pk}
