@@ -117,13 +117,29 @@ def nominate(workshop, official=None, *, actor=None, accept=False):
 def accredit(officials, *, actor=None, workshop=None, decided_on=None):
     """Take each official through both phases with passing scores, through the
     services; returns their certificates (queued: the caller decides whether
-    the on-commit render runs). The demo's first candidate's scores pass."""
+    the on-commit render runs)."""
     from accreditation import services
-    from accreditation.demo import CELLS, KASHIWA
-    from accreditation.enums import MissionRole, MissionType, Recommendation
     from accreditation.models import Certificate
 
     actor = actor or secretariat_user()
+    decided_on = decided_on or timezone.localdate()
+    evaluations = field_evaluations_submitted(officials, actor=actor, workshop=workshop, decided_on=decided_on)
+    for evaluation in evaluations:
+        services.phase_two_decide(actor=actor, nomination=evaluation.nomination, effective_date=decided_on)
+    return list(
+        Certificate.objects.filter(accreditation__nomination__in=[e.nomination for e in evaluations]).order_by(
+            "accreditation__nomination"
+        )
+    )
+
+
+def field_evaluations_submitted(officials, *, actor, workshop=None, decided_on=None):
+    """Each official passes Phase One (the demo's first candidate's scores) and
+    has a passing field evaluation submitted, waiting for the Phase Two decision."""
+    from accreditation import services
+    from accreditation.demo import CELLS, KASHIWA
+    from accreditation.enums import MissionRole, MissionType, Recommendation
+
     workshop = workshop or make_workshop(actor=actor)
     # No password for these accounts: hashing one costs more than the whole workflow.
     assessors = [UserFactory(home=AdministrationFactory(), password=None) for _ in range(2)]
@@ -144,6 +160,7 @@ def accredit(officials, *, actor=None, workshop=None, decided_on=None):
         for assessor in assessors:
             services.score_sheet_submit(actor=assessor, workshop=workshop, exercise=exercise)
     decided_on = decided_on or timezone.localdate()
+    evaluations = []
     for nomination in nominations:
         services.phase_one_decide(actor=actor, nomination=nomination, effective_date=decided_on)
         evaluation = services.field_evaluation_assign(
@@ -158,10 +175,12 @@ def accredit(officials, *, actor=None, workshop=None, decided_on=None):
         )
         for criterion in workshop.programme.field_criteria.all():
             services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=4)
-        services.field_evaluation_submit(
-            actor=evaluator, evaluation=evaluation, narrative="Well delivered.", recommendation=Recommendation.ACCREDIT
+        evaluations.append(
+            services.field_evaluation_submit(
+                actor=evaluator,
+                evaluation=evaluation,
+                narrative="Well delivered.",
+                recommendation=Recommendation.ACCREDIT,
+            )
         )
-        services.phase_two_decide(actor=actor, nomination=nomination, effective_date=decided_on)
-    return list(
-        Certificate.objects.filter(accreditation__nomination__in=nominations).order_by("accreditation__nomination")
-    )
+    return evaluations
