@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.enums import SECRETARIAT_GROUP
 from toa_portal.uploads import validate_upload
-from workshops.selectors import conflict_reason
+from workshops.models import DeclaredConflict
+from workshops.selectors import home_administration_id
 
 from ..enums import AccreditationStatus, MissionRole, MissionType, Recommendation
 
@@ -93,7 +94,9 @@ def evaluator_candidates(nomination):
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
-    return [u for u in qs if conflict_reason(assessor=u, official=nomination.official) is None]
+    official = nomination.official
+    declared = set(DeclaredConflict.objects.filter(official=official).values_list("assessor_id", flat=True))
+    return [u for u in qs if u.pk not in declared and home_administration_id(u) != official.administration_id]
 
 
 class EvaluatorChoiceField(forms.ModelChoiceField):
