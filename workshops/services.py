@@ -234,6 +234,11 @@ def nomination_accept(*, actor, nomination: Nomination, reason: str = "") -> Nom
     nomination.refresh_from_db()
     if nomination.status == NominationStatus.ACCEPTED:
         return nomination
+    if workshop.status in (WorkshopStatus.COMPLETED, WorkshopStatus.CANCELLED):
+        raise DomainError(
+            _("The workshop is %(status)s: no candidate can be accepted.")
+            % {"status": workshop.get_status_display().lower()}
+        )
     if nomination.prescreening in (PrescreeningOutcome.PENDING, PrescreeningOutcome.FAILED):
         raise DomainError(_("Only nominations that passed pre-screening can be accepted."))
     accepted = Nomination.objects.filter(workshop=workshop, status=NominationStatus.ACCEPTED).count()
@@ -267,6 +272,10 @@ def nomination_decline(*, actor, nomination: Nomination, reason: str) -> Nominat
     """Decline a nomination; a reason is required and sent to the focal point."""
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for declining."))
+    # Locked first, so a decision cannot be recorded in between. The decisions live
+    # in the accreditation app, above this one: reached by their reverse name only.
+    if Nomination.objects.select_for_update().get(pk=nomination.pk).decisions.exists():
+        raise DomainError(_("A decision is recorded for this candidate: the nomination can no longer be declined."))
     nomination = _transition(
         actor=actor, nomination=nomination, status=NominationStatus.DECLINED, reason=reason, action="nomination.decline"
     )

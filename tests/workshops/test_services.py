@@ -413,3 +413,29 @@ def test_workshop_create_refuses_dates_in_the_wrong_order():
     today = timezone.localdate()
     with pytest.raises(ValidationError):
         make_workshop(start_date=today, end_date=today - dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("status", [W.COMPLETED, W.CANCELLED])
+def test_nomination_accept_refused_once_the_workshop_is_over_or_cancelled(status):
+    actor = secretariat_user()
+    workshop = make_workshop(actor=actor)
+    nomination = nominate(workshop, actor=actor)
+    services.workshop_set_status(actor=actor, workshop=workshop, status=W.CLOSED)
+    services.workshop_set_status(actor=actor, workshop=workshop, status=status)
+    with pytest.raises(DomainError, match="no candidate can be accepted"):
+        services.nomination_accept(actor=actor, nomination=nomination)
+    nomination.refresh_from_db()
+    assert nomination.status == N.SUBMITTED
+
+
+def test_nomination_decline_refused_once_a_decision_is_recorded():
+    from accreditation.enums import Outcome, Phase
+    from accreditation.models import Decision
+
+    actor = secretariat_user()
+    nomination = nominate(make_workshop(actor=actor), actor=actor, accept=True)
+    Decision.objects.create(nomination=nomination, phase=Phase.ONE, outcome=Outcome.FAILED, decided_by=actor)
+    with pytest.raises(DomainError, match="decision is recorded"):
+        services.nomination_decline(actor=actor, nomination=nomination, reason="Late change")
+    nomination.refresh_from_db()
+    assert nomination.status == N.ACCEPTED
