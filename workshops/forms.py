@@ -181,8 +181,25 @@ class DecisionForm(ReasonForm):
         return data
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids that are not integers of the database's range before querying
+    (an `__in` lookup with a huge number overflows on SQLite)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                number = None
+            if number is None or not 0 < number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class BulkDecisionForm(DecisionForm):
-    nominations = forms.ModelMultipleChoiceField(label=_("Nominations"), queryset=None)
+    nominations = IdsChoiceField(label=_("Nominations"), queryset=None)
 
     def __init__(self, *args, workshop, **kwargs):
         super().__init__(*args, **kwargs)
