@@ -108,7 +108,9 @@ def test_pages_carry_csp_and_frame_headers_and_no_inline_script_or_style(client,
 
 
 def test_inline_finder_finds_what_csp_blocks():
-    found = inline_code('<p style="x" onclick="y">t</p><script>1</script><style>p{}</style><script src="/a.js"></script>')
+    found = inline_code(
+        '<p style="x" onclick="y">t</p><script>1</script><style>p{}</style><script src="/a.js"></script>'
+    )
     assert sorted(found) == sorted(["<p style=…>", "<p onclick=…>", "<script> without src", "<style>"])
 
 
