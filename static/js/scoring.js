@@ -243,5 +243,7 @@
     });
   }
 
-  flush();
+  // Resend what an earlier visit left unsent, once htmx has wired the inputs (on DOMContentLoaded).
+  function start() { window.setTimeout(flush, 0); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
