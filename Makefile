@@ -26,6 +26,7 @@ run: install messages
 	@if [ -n "$$CELERY_BROKER_URL" ]; then \
 		echo "Starting a Celery worker and beat (broker $$CELERY_BROKER_URL)"; \
 		$(DEV_ENV) $(VENV)/bin/celery -A toa_portal worker -B --loglevel=INFO --concurrency=2 & \
+		trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	fi; \
 	echo "The portal runs on http://127.0.0.1:8000/"; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
