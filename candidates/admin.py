@@ -103,7 +103,15 @@ class PortalUserAdmin(UserAdmin):
         return self._secretariat(request) or super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
+        if self._protected(request, obj):
+            return False
         return self._secretariat(request) or super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
+        if self._protected(request, obj):
+            return False
         return self._secretariat(request) or super().has_delete_permission(request, obj)
+
+    def _protected(self, request, obj):
+        """A superuser's account (password included) is changed by superusers only."""
+        return obj is not None and obj.is_superuser and not request.user.is_superuser

@@ -466,3 +466,14 @@ def test_admin_programme_exercise_offers_only_its_own_criteria(client, staff):
     formset = next(f.formset for f in page.context["inline_admin_formsets"] if f.formset.prefix == "exercises")
     offered = set(formset.forms[0].fields["criteria"].queryset.values_list("programme", flat=True))
     assert offered == {programme.pk}
+
+
+def test_admin_secretariat_member_cannot_take_over_a_superuser_account(client, staff):
+    member = secretariat_user(is_staff=True)
+    client.force_login(member)
+    superuser = User.objects.get(username="secretariat")
+    assert client.post(_url(User, "change", superuser.pk), {"username": "taken"}).status_code == 403
+    assert client.post(reverse("admin:auth_user_password_change", args=[superuser.pk]), {}).status_code == 403
+    page = client.get(_url(User, "change", member.pk)).content.decode()
+    assert 'name="is_superuser"' not in page
+    assert client.get(_url(User, "change", UserFactory().pk)).status_code == 200
