@@ -18,6 +18,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from candidates.models import Administration
@@ -289,9 +290,14 @@ def nomination_bulk(request, pk):
             reason=form.cleaned_data["reason"],
         )
         if done:
-            messages.success(request, _("%(n)s nominations decided.") % {"n": len(done)})
+            messages.success(
+                request,
+                ngettext("%(n)s nomination decided.", "%(n)s nominations decided.", len(done)) % {"n": len(done)},
+            )
         for nomination, message in refused:
-            messages.error(request, f"{nomination.official.name_latin}: {message}")
+            messages.error(
+                request, _("%(name)s: %(reason)s") % {"name": nomination.official.name_latin, "reason": message}
+            )
         return redirect(workshop)
     return render(
         request, "workshops/workshop_detail.html", _workshop_context(request, workshop, bulk_form=form), status=400

@@ -66,7 +66,7 @@ def test_focal_point_nominates_and_secretariat_accepts(page, live_server, login)
     page.get_by_label("Nguyễn Văn An").check()
     page.locator("#bulk-form").get_by_label("Decision").select_option("accept")
     page.get_by_role("button", name="Apply to the ticked nominations").click()
-    expect(page.get_by_text("1 nominations decided.")).to_be_visible()
+    expect(page.get_by_text("1 nomination decided.")).to_be_visible()
     nomination.refresh_from_db()
     assert nomination.status == NominationStatus.ACCEPTED
     # The same page at 390 px: the table scrolls inside its box, the page does not.

@@ -303,7 +303,7 @@ def test_bulk_accept_within_capacity_refuses_the_rest_with_a_sentence(client, s)
         follow=True,
     )
     page = response.content.decode()
-    assert "1 nominations decided." in page
+    assert "1 nomination decided." in page
     assert "The workshop is full: 2 of 2 places are taken." in page
     statuses = set(
         Nomination.objects.filter(pk__in=[s.pending_nomination.pk, extra.pk]).values_list("status", flat=True)

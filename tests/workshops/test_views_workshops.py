@@ -269,3 +269,31 @@ def test_home_query_count_does_not_grow(client, s, django_assert_num_queries):
         nominate(workshop, OfficialFactory(administration=s.administration))
     with django_assert_num_queries(count):
         client.get(url)
+
+
+def test_waiting_list_link_lists_only_waitlisted_nominations(client, s):
+    from workshops import services
+
+    services.nomination_waitlist(actor=s.user("secretariat"), nomination=s.pending_nomination)
+    client.force_login(s.user("secretariat"))
+    page = client.get(reverse("workshops:workshop_detail", args=[s.workshop.pk])).content.decode()
+    link = f"/workshops/nominations/?workshop={s.workshop.pk}&amp;status=waitlisted"
+    assert link in page
+    page = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "Ben Pending" in page and "Ana Matrix" not in page
+
+
+def test_assessors_page_query_count_does_not_grow(client, s, django_assert_num_queries):
+    from workshops import services
+
+    client.force_login(s.user("secretariat"))
+    url = reverse("workshops:workshop_assessors", args=[s.workshop.pk])
+    services.assessor_unassign(actor=s.user("secretariat"), workshop=s.workshop, assessor=s.user("assessor"))
+    client.get(url)
+    count, response = _query_count(client, url)
+    assert len(response.context["assignments"]) == 1
+    for _ in range(2):
+        services.assessor_assign(actor=s.user("secretariat"), workshop=s.workshop, assessor=UserFactory())
+    with django_assert_num_queries(count):
+        response = client.get(url)
+    assert len(response.context["assignments"]) == 3
