@@ -9,7 +9,9 @@ not drawn with Chinese glyphs.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import threading
 import time
 from pathlib import Path
 
@@ -101,7 +103,6 @@ def certificate_context(certificate: Certificate) -> dict:
         "verify_url": verify_url,
         "qr_svg": qr_svg(verify_url),
         "signatory": settings.CERTIFICATE_SIGNATORY,
-        "font_dir_url": font_dir().as_uri(),
     }
 
 
@@ -118,29 +119,49 @@ def certificate_for_render(certificate_id: int) -> Certificate | None:
     )
 
 
-def render_html(certificate: Certificate) -> tuple[str, str]:
-    """The certificate's HTML and its stylesheet, in the certificate's language."""
+def render_html(certificate: Certificate) -> str:
+    """The certificate's HTML, in the certificate's language."""
     context = certificate_context(certificate)
     with translation.override(certificate.language):
-        html = render_to_string(CERTIFICATE_TEMPLATE, context)
-        css = render_to_string(CERTIFICATE_STYLESHEET, context)
-    return html, css
+        return render_to_string(CERTIFICATE_TEMPLATE, context)
+
+
+_per_thread = threading.local()
+# Drop the cached font configuration before the interpreter tears its modules
+# down (WeasyPrint's clean-up needs them).
+atexit.register(_per_thread.__dict__.clear)
+
+
+def stylesheet():
+    """The certificate's stylesheet with its font configuration, built once per
+    thread (a worker process has one): the @font-face files are registered
+    once, and Pango keeps its loaded fonts between renders instead of opening
+    the CJK collections again for every certificate."""
+    cached = getattr(_per_thread, "stylesheet", None)
+    if cached is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        css = render_to_string(CERTIFICATE_STYLESHEET, {"font_dir_url": font_dir().as_uri()})
+        cached = _per_thread.stylesheet = (
+            CSS(string=css, url_fetcher=url_fetcher(), font_config=font_config),
+            font_config,
+        )
+    return cached
 
 
 def render_pdf(certificate: Certificate) -> bytes:
     """One A4 landscape page, with the document's title, author and subject."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint import HTML
 
-    html, css = render_html(certificate)
+    html = render_html(certificate)
     if settings.CERTIFICATE_RENDER_TEST_DELAY:
         # Fault-injection for the tests that kill a worker in the middle of a
         # render; zero (off) everywhere else.
         time.sleep(settings.CERTIFICATE_RENDER_TEST_DELAY)
-    fetcher = url_fetcher()
-    font_config = FontConfiguration()
-    stylesheet = CSS(string=css, url_fetcher=fetcher, font_config=font_config)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=font_config)
+    css, font_config = stylesheet()
+    return HTML(string=html, url_fetcher=url_fetcher()).write_pdf(stylesheets=[css], font_config=font_config)
 
 
 def certificate_file_name(certificate: Certificate) -> str:

@@ -78,7 +78,7 @@ def test_render_pdf_japanese_name_is_not_drawn_with_chinese_glyphs(certificate, 
     assert "Noto-Serif-CJK-JP" in fonts
     assert "CJK-SC" not in fonts
     assert "CJK-TC" not in fonts
-    html, _css = certificates.render_html(certificate)
+    html = certificates.render_html(certificate)
     assert '<p class="name-native" lang="ja" dir="ltr">佐藤 陽輝</p>' in html
 
 
@@ -86,7 +86,7 @@ def test_render_pdf_urdu_name_is_marked_right_to_left(certificate):
     official = certificate.accreditation.official
     official.name_native, official.name_native_lang = "عائشہ صدیقی", "ur"
 
-    html, _css = certificates.render_html(certificate)
+    html = certificates.render_html(certificate)
 
     assert 'lang="ur" dir="rtl"' in html
 
@@ -127,7 +127,7 @@ def test_render_pdf_qr_code_is_vector(certificate, tmp_path):
     path.write_bytes(pdf)
     images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
     assert len(images.strip().splitlines()) == 2  # the header lines only: no raster image
-    html, _css = certificates.render_html(certificate)
+    html = certificates.render_html(certificate)
     assert '<svg viewBox="0 0 ' in html
     assert 'class="qr"><path' in html
 
@@ -175,7 +175,7 @@ def test_render_pdf_remote_image_is_not_fetched(certificate, settings, tmp_path)
 
     from weasyprint import HTML
 
-    html, _css = certificates.render_html(certificate)
+    html = certificates.render_html(certificate)
     HTML(string=html, url_fetcher=Recording()).write_pdf()
 
     assert requested == ["http://198.51.100.1/tracker.png"]
