@@ -10,8 +10,5 @@ def axes_username(request, credentials=None) -> str:
     can have: a 100 000-character value typed in the log-in form would otherwise
     overflow axes' column on PostgreSQL and answer 500 instead of "wrong password"."""
     field = settings.AXES_USERNAME_FORM_FIELD
-    if credentials:
-        value = credentials.get(field, "")
-    else:
-        value = getattr(request, "POST", {}).get(field, "")
+    value = credentials.get(field, "") if credentials else getattr(request, "POST", {}).get(field, "")
     return str(value or "")[:USERNAME_MAX_LENGTH]
