@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -53,16 +54,25 @@ def nomination_notice(*, event: str, nomination: Nomination) -> None:
         )
 
 
+# Reminders go out a week before a nomination deadline and on its last day.
+REMINDER_WINDOWS = (dt.timedelta(days=7), dt.timedelta(days=1))
+
+
 def deadline_reminders(now: dt.datetime | None = None) -> int:
-    """Remind focal points of deadlines falling in the next seven days (once a day by beat)."""
+    """Remind the focal points of the host's region of an open workshop's deadline
+    when it falls within a reminder window (beat runs this once a day, so each
+    focal point is reminded once per window)."""
     now = now or timezone.now()
-    sent = 0
-    workshops = Workshop.objects.filter(
-        status=WorkshopStatus.OPEN, nomination_deadline__gt=now, nomination_deadline__lte=now + dt.timedelta(days=7)
-    ).select_related("programme")
+    windows = Q()
+    for ahead in REMINDER_WINDOWS:
+        windows |= Q(nomination_deadline__gt=now + ahead - dt.timedelta(days=1), nomination_deadline__lte=now + ahead)
+    workshops = Workshop.objects.filter(windows, status=WorkshopStatus.OPEN).select_related("host_administration")
     focal_points = list(FocalPoint.objects.filter(active=True).select_related("user__profile", "administration"))
+    sent = 0
     for workshop in workshops:
         for focal_point in focal_points:
+            if focal_point.administration.region_id != workshop.host_administration.region_id:
+                continue
             send_templated(
                 template="deadline_reminder",
                 to=focal_point.user.email,

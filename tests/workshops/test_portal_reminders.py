@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from tests.factories import AdministrationFactory, focal_point_user, make_workshop
+from tests.factories import AdministrationFactory, RegionFactory, focal_point_user, make_workshop
 from toa_portal.celery import app
 from workshops.tasks import send_deadline_reminders
 
@@ -21,12 +21,15 @@ def test_beat_schedules_the_deadline_reminder_task():
     assert entry["task"] == send_deadline_reminders.name
 
 
-def test_deadline_reminder_reaches_focal_points_of_open_workshops():
+def test_deadline_reminder_reaches_focal_points_of_the_region_a_week_before_and_on_the_last_day():
     focal = focal_point_user(AdministrationFactory())
-    make_workshop(title="Closing soon", nomination_deadline=timezone.now() + dt.timedelta(days=3))
+    elsewhere = focal_point_user(AdministrationFactory(region=RegionFactory(code="europe", name="Europe")))
+    make_workshop(title="Last day", nomination_deadline=timezone.now() + dt.timedelta(hours=12))
+    make_workshop(title="In a week", nomination_deadline=timezone.now() + dt.timedelta(days=6, hours=12))
+    make_workshop(title="In three days", nomination_deadline=timezone.now() + dt.timedelta(days=3))
     make_workshop(title="Far away", nomination_deadline=timezone.now() + dt.timedelta(days=30))
     mail.outbox.clear()
-    assert send_deadline_reminders.delay().get() == 1
-    [message] = mail.outbox
-    assert message.to == [focal.email]
-    assert "Closing soon" in message.subject
+    assert send_deadline_reminders.delay().get() == 2
+    assert {m.to[0] for m in mail.outbox} == {focal.email}
+    assert sorted(m.subject.split(": ", 1)[1] for m in mail.outbox) == ["In a week", "Last day"]
+    assert elsewhere.email not in {m.to[0] for m in mail.outbox}
