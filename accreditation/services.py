@@ -27,6 +27,7 @@ from workshops.selectors import conflict_reason
 from . import passrule
 from .enums import (
     AccreditationStatus,
+    Availability,
     MissionRole,
     MissionType,
     Outcome,
@@ -47,6 +48,7 @@ from .models import (
     FieldScore,
     ModeratedScore,
     PhaseOneScore,
+    RosterProfile,
     ScoreSheet,
 )
 from .selectors import current_accreditation, exercise_fully_submitted, nomination_result, workshop_results
@@ -1119,3 +1121,32 @@ def certificate_expiry_reminders(*, today: dt.date | None = None) -> int:
         certificate_mail(template="expiry_reminder", certificate=certificate)
         sent += 1
     return sent
+
+
+@transaction.atomic
+def roster_profile_update(*, actor, official, availability: str, biography: str = "") -> RosterProfile:
+    """An accredited expert keeps their roster entry current: availability for
+    missions and a short biography. Audited; an unchanged entry writes nothing."""
+    if official.user_id is None or official.user_id != getattr(actor, "pk", None):
+        raise DomainError(_("Each expert keeps their own roster profile."))
+    if not Accreditation.objects.filter(official=official, status=AccreditationStatus.ACCREDITED).exists():
+        raise DomainError(_("Only accredited experts are in the roster."))
+    if availability not in Availability.values:
+        raise DomainError(_("Choose an availability."))
+    biography = (biography or "").strip()
+    profile, _created = RosterProfile.objects.select_for_update().get_or_create(official=official)
+    before = {"availability": profile.availability, "biography": profile.biography}
+    if not _created and before == {"availability": availability, "biography": biography}:
+        return profile
+    profile.availability = availability
+    profile.biography = biography
+    profile.save(update_fields=["availability", "biography", "updated"])
+    audit_record(
+        actor=actor,
+        action="roster.profile",
+        obj=profile,
+        before={} if _created else before,
+        after={"availability": availability, "biography": biography[:200]},
+        official_id=official.pk,
+    )
+    return profile

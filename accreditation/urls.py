@@ -66,6 +66,8 @@ certificate_urls = [
         name="certificate_workshop_rerender",
     ),
     path("certificates/jobs/<int:pk>/", certificates.bulk_job, name="bulk_job"),
+    path("roster/", certificates.roster_list, name="roster"),
+    path("roster/profile/", certificates.roster_profile, name="roster_profile"),
 ]
 
 urlpatterns = assessment_urls + certificate_urls

@@ -1,13 +1,14 @@
-"""Forms and list filters for certificates."""
+"""Forms and list filters for certificates and the roster."""
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from candidates.enums import PortalLanguage
-from workshops.models import Workshop
+from candidates.models import Region
+from workshops.models import Programme, Workshop
 
-from ..enums import RenderState, Validity
+from ..enums import Availability, RenderState, Validity
 from ..models import Certificate
 
 
@@ -46,3 +47,20 @@ class ReissueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     language = forms.ChoiceField(label=_("Language of the certificate"), choices=PortalLanguage.choices)
+
+
+class RosterFilterForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.all(), required=False)
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
+    language = forms.CharField(label=_("Working language"), max_length=40, required=False)
+
+
+class RosterProfileForm(forms.Form):
+    availability = forms.ChoiceField(label=_("Availability for missions"), choices=Availability.choices)
+    biography = forms.CharField(
+        label=_("Short biography"),
+        help_text=_("What mission planners should know: expertise, missions delivered, languages."),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

@@ -1,6 +1,7 @@
 """Certificates: the list and page (expert, focal point, Secretariat), the PDF
 download, revocation, re-issue, render retry, the bulk re-render of a
-workshop with its progress, and the public verification page."""
+workshop with its progress, the public verification page; and the roster of
+accredited experts with the profile each expert keeps current."""
 
 from __future__ import annotations
 
@@ -20,16 +21,16 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from candidates.rules import is_secretariat
+from candidates.rules import is_secretariat, official_of
 from toa_portal.errors import DomainError
 from workshops.models import Workshop
 
 from .. import services
 from ..certificates import certificate_file_name, expert_type_label
 from ..enums import RenderState, Validity
-from ..forms.certificates import CertificateFilter, ReissueForm, RevokeForm
-from ..models import BulkJob, Certificate
-from ..selectors import certificates_visible_to
+from ..forms.certificates import CertificateFilter, ReissueForm, RevokeForm, RosterFilterForm, RosterProfileForm
+from ..models import BulkJob, Certificate, RosterProfile
+from ..selectors import certificates_visible_to, roster
 
 PAGE_SIZE = 50
 
@@ -297,4 +298,44 @@ def verify(request, code):
             "accreditation/certificates/verify.html",
             {"v": data, "status_label": Validity(data["status"]).label, "Validity": Validity},
         )
+    )
+
+
+@login_required
+@require_GET
+def roster_list(request):
+    """The pool of accredited experts, for the Secretariat planning missions."""
+    _require_secretariat(request.user)
+    form = RosterFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    accreditations = roster(
+        programme=filters.get("programme"), region=filters.get("region"), language=filters.get("language", "")
+    ).select_related("official__roster_profile")
+    page = Paginator(accreditations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accreditation/certificates/roster_list.html", {"form": form, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_profile(request):
+    """An accredited expert keeps their roster entry current."""
+    official = official_of(request.user)
+    if official is None:
+        raise PermissionDenied(_("Only an expert has a roster profile."))
+    profile = RosterProfile.objects.filter(official=official).first()
+    accredited = roster().filter(official=official).exists()
+    initial = {"availability": profile.availability, "biography": profile.biography} if profile else {}
+    form = RosterProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.roster_profile_update(actor=request.user, official=official, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your roster profile is saved."))
+            return redirect("accreditation:roster_profile")
+    return render(
+        request,
+        "accreditation/certificates/roster_profile.html",
+        {"form": form, "official": official, "profile": profile, "accredited": accredited},
     )

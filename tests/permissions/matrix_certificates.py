@@ -44,6 +44,12 @@ def certificate_workshop(scenario):
     return {"workshop_id": certificate(scenario).accreditation.nomination.workshop_id}
 
 
+def accredited_expert(scenario):
+    """No URL arguments; the scenario's expert is accredited, so she is in the roster."""
+    certificate(scenario)
+    return {}
+
+
 def bulk_job(scenario):
     from accreditation import services
 
@@ -75,4 +81,12 @@ ROWS = [
     ("accreditation:certificate_retry", certificate_pk, ACTION_POST, {"method": POST}),
     ("accreditation:certificate_workshop_rerender", certificate_workshop, SECRETARIAT_ONLY_POST, {"method": POST}),
     ("accreditation:bulk_job", bulk_job, SECRETARIAT_ONLY_PAGE),
+    ("accreditation:roster", accredited_expert, SECRETARIAT_ONLY_PAGE),
+    ("accreditation:roster_profile", accredited_expert, expect(403, anonymous=302, expert=200)),
+    (
+        "accreditation:roster_profile",
+        accredited_expert,
+        expect(403, anonymous=302, expert=302),
+        {"method": POST, "data": lambda s: {"availability": "limited", "biography": "Matrix."}},
+    ),
 ]
