@@ -174,7 +174,7 @@ def wait_until_rendered(ids, *, timeout: float, on_progress=None) -> None:
             on_progress(done)
         if done >= len(ids):
             return
-        time.sleep(0.05)
+        time.sleep(0.2)
     sys.exit(f"Timed out: {rendered_count(ids)} of {len(ids)} rendered after {timeout:.0f} s.")
 
 
@@ -260,6 +260,7 @@ def run(args, certificates, services, media_root: Path) -> None:
     from django.conf import settings
 
     print(f"Certificate render benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs")
+    print("Load average before (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     certificate = issue_one_certificate()
     loaded = certificates.certificate_for_render(certificate.pk)
 
@@ -331,6 +332,8 @@ def run(args, certificates, services, media_root: Path) -> None:
     for label, value in samples.items():
         print(f"   {label:<9} {value / 1024:7.1f} MiB")
     print(f"   growth from 10 to {args.count} renders: {growth * 100:+.1f}%  (target < 20%: {_verdict(growth < 0.2)})")
+    print()
+    print("Load average after (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def _verdict(ok: bool) -> str:
