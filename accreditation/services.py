@@ -94,15 +94,17 @@ def _check_can_score(*, actor, nomination: Nomination, exercise: WorkshopExercis
         raise DomainError(_("This workshop is cancelled: scoring is closed."))
     if nomination.status != NominationStatus.ACCEPTED:
         raise DomainError(_("Only accepted candidates are scored."))
-    if exercise.workshop_id != workshop.pk or not exercise.criteria.filter(pk=criterion.pk).exists():
+    assessed = {c.pk for c in exercise.criteria.all()}  # the prefetched criteria when the caller loaded them
+    if exercise.workshop_id != workshop.pk or criterion.pk not in assessed:
         raise DomainError(_("This exercise does not assess that criterion."))
     if nomination.official.user_id is not None and nomination.official.user_id == actor.pk:
         raise DomainError(_("You may not score yourself."))
     reason = conflict_reason(assessor=actor, official=nomination.official)
     if reason:
         raise DomainError(_("You may not score this candidate: %(reason)s.") % {"reason": reason})
-    ScoreSheet.objects.get_or_create(workshop=workshop, exercise=exercise, assessor=actor)
-    sheet = ScoreSheet.objects.select_for_update().get(exercise=exercise, assessor=actor)
+    sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(
+        workshop=workshop, exercise=exercise, assessor=actor
+    )
     if sheet.status == SheetStatus.SUBMITTED:
         raise DomainError(_("Your sheet for this exercise is submitted and locked."))
     if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
@@ -164,6 +166,7 @@ def phase_one_score_record(
             score.comment = comment
         score.version += 1
         score.save(update_fields=["value", "comment", "version", "updated_at"])
+    score.nomination, score.exercise, score.criterion = nomination, exercise, criterion  # for the audit's str()
     audit_record(
         actor=actor,
         action="score.record",
