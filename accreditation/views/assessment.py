@@ -29,7 +29,7 @@ from workshops import services as workshop_services
 from workshops.enums import NominationStatus, PrescreeningOutcome
 from workshops.models import Nomination, Workshop, WorkshopExercise
 from workshops.rules import assigned_workshop_ids, is_assigned_to_workshop
-from workshops.selectors import workshops_visible_to
+from workshops.selectors import eligible_assessor_map, workshops_visible_to
 
 from .. import services
 from ..enums import Phase, SheetStatus
@@ -156,6 +156,16 @@ def workshop_assessment(request, workshop_id):
         for exercise in exercises
     ]
     mine = [(exercise, sheets.get((exercise.pk, request.user.pk))) for exercise in exercises] if assigned else []
+    short_of_assessors = []
+    if secretariat:
+        eligible = eligible_assessor_map(workshop)
+        short_of_assessors = [
+            (nomination, len(eligible.get(nomination.pk, [])))
+            for nomination in workshop.nominations.filter(status=NominationStatus.ACCEPTED)
+            .select_related("official")
+            .order_by("official__name_latin")
+            if len(eligible.get(nomination.pk, [])) < 2
+        ]
     return render(
         request,
         "accreditation/assessment/workshop.html",
@@ -165,6 +175,7 @@ def workshop_assessment(request, workshop_id):
             "secretariat": secretariat,
             "mine": mine,
             "table": table if secretariat else [],
+            "short_of_assessors": short_of_assessors,
             "reopen_form": ReopenForm(),
             "submitted_ids": submitted_exercise_ids(workshop),
             "prescreening": workshop.programme.has_prescreening,

@@ -98,3 +98,21 @@ def test_scoring_a_candidate_of_the_assessors_own_administration_is_refused():
     with pytest.raises(services.DomainError, match="own administration"):
         setup.score(assessors[0], setup.nomination, "PRES", "T", 4)
     assert not PhaseOneScore.objects.exists()
+
+
+def test_secretariat_is_told_when_a_candidate_has_fewer_than_two_eligible_assessors(client):
+    from django.urls import reverse
+
+    setup = Setup(candidates=2)
+    workshop_services.conflict_declare(
+        actor=setup.secretariat,
+        assessor=setup.assessors[0],
+        official=setup.nominations[1].official,
+        reason="Declared after acceptance",
+    )
+    client.force_login(setup.secretariat)
+    page = client.get(reverse("accreditation:workshop_assessment", args=[setup.workshop.pk])).content.decode()
+    warning = page[page.index('id="short-of-assessors"') :]
+    warning = warning[: warning.index("</div>")]
+    assert f"{setup.nominations[1].official.name_latin}: 1 eligible assessor" in warning
+    assert setup.nominations[0].official.name_latin not in warning
