@@ -330,3 +330,16 @@ def test_prescreening_refuses_a_hostile_outcome_and_a_programme_without_the_phas
     assert nomination.prescreening == PrescreeningOutcome.PENDING
     plain = Setup()
     assert client.get(reverse("accreditation:prescreening", args=[plain.workshop.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("nominations", [1, 3])
+def test_prescreening_query_count_does_not_grow_with_nominations(client, django_assert_num_queries, nominations):
+    secretariat, workshop, _first = _prescreening_workshop()
+    for _ in range(nominations - 1):
+        nominate(workshop, actor=secretariat)
+    client.force_login(secretariat)
+    url = reverse("accreditation:prescreening", args=[workshop.pk])
+    client.get(url)
+    with django_assert_num_queries(9):
+        page = client.get(url).content.decode()
+    assert page.count("Pending") == nominations

@@ -288,3 +288,27 @@ def test_evidence_file_name_with_markup_is_shown_as_text(client):
     page = client.get(reverse("accreditation:field_evaluation", args=[evaluation.pk])).content.decode()
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;.pdf" in page
+
+
+@pytest.mark.parametrize("experts", [1, 3])
+def test_phase_two_list_query_count_does_not_grow_with_experts(client, django_assert_num_queries, experts):
+    setup = Setup(candidates=experts)
+    setup.worked_example()
+    services.phase_one_decide_workshop(actor=setup.secretariat, workshop=setup.workshop)
+    for nomination in setup.nominations:
+        services.field_evaluation_assign(
+            actor=setup.secretariat,
+            nomination=nomination,
+            evaluator=setup.assessors[1],
+            mission_place=f"Mission of {nomination.official.name_latin}",
+            mission_start=setup.workshop.end_date,
+            mission_end=setup.workshop.end_date,
+            mission_type=MissionType.NATIONAL_TRAINING,
+            role=MissionRole.LEAD,
+        )
+    client.force_login(setup.secretariat)
+    url = reverse("accreditation:phase_two_list")
+    client.get(url)
+    with django_assert_num_queries(9):
+        page = client.get(url).content.decode()
+    assert page.count("Mission of ") == experts

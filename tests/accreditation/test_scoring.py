@@ -278,3 +278,19 @@ def test_sheet_query_count_does_not_grow_with_candidates(client, django_assert_n
     with django_assert_num_queries(17):
         response = client.get(url)
     assert response.content.decode().count('class="form-control score-input"') == 3 * candidates
+
+
+@pytest.mark.parametrize("workshops", [1, 3])
+def test_assessment_home_query_count_does_not_grow_with_workshops(client, django_assert_num_queries, workshops):
+    a, b = UserFactory(home=AdministrationFactory()), UserFactory(home=AdministrationFactory())
+    setups = [Setup(assessor_users=[a, b]) for _ in range(workshops)]
+    setups[0].score(a, setups[0].nomination, "PRES", "T", 4)
+    a.groups.add(*setups[0].secretariat.groups.all())  # an assessor who is also Secretariat sees both lists
+    client.force_login(a)
+    url = reverse("accreditation:assessment_home")
+    client.get(url)
+    with django_assert_num_queries(11):
+        page = client.get(url).content.decode()
+    for setup in setups:
+        assert page.count(setup.workshop.title) == 2  # in the assessor's list and in the Secretariat's
+    assert "in progress" in page and "not started" in page
