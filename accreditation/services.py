@@ -1011,6 +1011,8 @@ def certificates_rerender_workshop(*, actor, workshop: Workshop) -> BulkJob:
 def bulk_jobs_refresh(*, workshop_id: int) -> None:
     """Recount the progress of the workshop's running re-render jobs from the
     certificates themselves (whoever rendered them), under the job's row lock."""
+    if not BulkJob.objects.filter(kind=BULK_RERENDER, workshop_id=workshop_id, finished_at__isnull=True).exists():
+        return
     with transaction.atomic():
         jobs = BulkJob.objects.select_for_update().filter(
             kind=BULK_RERENDER, workshop_id=workshop_id, finished_at__isnull=True
