@@ -190,5 +190,11 @@ def certificate_mail(*, template: str, certificate: Certificate) -> None:
 
 def render_failure_reason(exc: BaseException) -> str:
     """What the Secretariat reads when a render failed."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _("The render took longer than %(seconds)s seconds and was stopped.") % {
+            "seconds": settings.CERTIFICATE_RENDER_SOFT_TIME_LIMIT
+        }
     detail = str(exc).strip() or _("no detail")
     return f"{type(exc).__name__}: {detail}"[:2000]

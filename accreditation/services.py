@@ -914,8 +914,9 @@ def certificate_render(*, certificate_id: int) -> str | None:
     mine = Certificate.objects.filter(
         pk=certificate_id, render_state=RenderState.RENDERING, render_started_at=claimed_at
     )
-    certificate = certificates.certificate_for_render(certificate_id)
+    certificate = None
     try:
+        certificate = certificates.certificate_for_render(certificate_id)
         pdf = certificates.render_pdf(certificate)
         with transaction.atomic():
             if mine.select_for_update().values_list("pk", flat=True).first() is None:
@@ -939,7 +940,8 @@ def certificate_render(*, certificate_id: int) -> str | None:
     except Exception as exc:
         mine.update(render_state=RenderState.FAILED, render_error=certificates.render_failure_reason(exc))
         state = RenderState.FAILED
-    bulk_jobs_refresh(workshop_id=certificate.accreditation.nomination.workshop_id)
+    if certificate is not None:
+        bulk_jobs_refresh(workshop_id=certificate.accreditation.nomination.workshop_id)
     return state
 
 

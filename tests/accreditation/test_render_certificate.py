@@ -270,3 +270,13 @@ def test_certificate_render_broken_template_fails_with_reason_then_retry_succeed
     certificate.refresh_from_db()
     assert certificate.render_error == ""
     assert certificate.render_count == 1
+
+
+def test_render_failure_reason_for_a_render_past_the_soft_time_limit(settings):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    reason = certificates.render_failure_reason(SoftTimeLimitExceeded())
+
+    assert (
+        reason == f"The render took longer than {settings.CERTIFICATE_RENDER_SOFT_TIME_LIMIT} seconds and was stopped."
+    )
