@@ -273,3 +273,13 @@ def test_certificate_expiry_reminders_skip_revoked_certificates(certificate, act
 
     assert services.certificate_expiry_reminders(today=certificate.valid_until - dt.timedelta(days=30)) == 0
     assert mail.outbox == []
+
+
+def test_certificate_mails_are_plain_text_without_html_escaping(actor):
+    [certificate] = accredit([OfficialFactory(name_latin="Seán O'Brien", email="sean@customs.example")], actor=actor)
+
+    services.certificate_expiry_reminders(today=certificate.valid_until - dt.timedelta(days=10))
+
+    [message] = mail.outbox
+    assert "Dear Seán O'Brien," in message.body
+    assert "&#x27;" not in message.body
