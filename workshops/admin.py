@@ -194,21 +194,7 @@ def _status_action(status, description):
 class WorkshopAddForm(forms.ModelForm):
     class Meta:
         model = Workshop
-        fields = [
-            "programme",
-            "title",
-            "venue",
-            "city",
-            "host_administration",
-            "start_date",
-            "end_date",
-            "language",
-            "funder",
-            "capacity",
-            "nomination_deadline",
-            "timezone",
-            "default_quota",
-        ]
+        fields = ["programme", *services.WORKSHOP_EDITABLE_FIELDS]
 
 
 @admin.register(Workshop)

@@ -15,7 +15,7 @@ from toa_portal.uploads import validate_upload
 
 from .enums import Attendance, WorkshopStatus
 from .models import Workshop
-from .services import deadline_local
+from .services import WORKSHOP_EDITABLE_FIELDS, deadline_local
 
 TEXT_MAX = 2000
 
@@ -59,22 +59,7 @@ class WorkshopForm(forms.ModelForm):
 
     class Meta:
         model = Workshop
-        fields = [
-            "programme",
-            "title",
-            "venue",
-            "city",
-            "host_administration",
-            "start_date",
-            "end_date",
-            "language",
-            "funder",
-            "capacity",
-            "nomination_deadline",
-            "timezone",
-            "default_quota",
-            "status",
-        ]
+        fields = ["programme", *WORKSHOP_EDITABLE_FIELDS, "status"]
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def __init__(self, *args, editing=False, **kwargs):
