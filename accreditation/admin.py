@@ -18,6 +18,7 @@ from toa_portal.admin import (
     reason_action,
     service_action,
 )
+from toa_portal.models import AuditEntry
 from workshops.admin import NominationAdmin as WorkshopNominationAdmin
 from workshops.admin import WorkshopAdmin as BaseWorkshopAdmin
 from workshops.models import Nomination, Workshop
@@ -38,6 +39,7 @@ from .models import (
     RosterProfile,
     ScoreSheet,
 )
+from .selectors import audit_entries_visible_to, phase_one_scores_visible_to
 
 # Decisions reached from the nominations and workshops lists --------------------------------------
 
@@ -121,6 +123,10 @@ class PhaseOneScoreAdmin(WorkflowAdmin):
         "version",
         "updated_at",
     ]
+
+    def get_queryset(self, request):
+        # Blind double scoring holds in the back office too.
+        return phase_one_scores_visible_to(request.user).select_related(*self.list_select_related)
 
     @admin.display(description=_("candidate"), ordering="nomination__official__name_latin")
     def candidate(self, score):
@@ -395,3 +401,28 @@ class BulkJobAdmin(WorkflowAdmin):
     search_fields = ["kind", "workshop__title"]
     list_select_related = ["workshop"]
     readonly_fields = ["kind", "workshop", "total", "done", "failed", "started_by", "created", "finished_at"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(WorkflowAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr", "reason"]
+    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
+    search_fields = ["object_repr", "object_id", "reason", "actor__username", "action"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    readonly_fields = [
+        "at",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "before",
+        "after",
+        "reason",
+        "workshop_id",
+        "official_id",
+    ]
+
+    def get_queryset(self, request):
+        return audit_entries_visible_to(request.user).select_related("actor")

@@ -379,3 +379,17 @@ def phase_one_scores_visible_to(user):
     released = set().union(*(submitted_exercise_ids(w) for w in assigned))
     hidden = Q(nomination__workshop__in=assigned) & ~Q(assessor=user) & ~Q(exercise_id__in=released)
     return PhaseOneScore.objects.exclude(hidden)
+
+
+def audit_entries_visible_to(user):
+    """The audit trail for the back office. While the user is blind for a
+    workshop (assigned there as an assessor), other assessors' score entries of
+    that workshop are withheld: their text carries the values."""
+    from toa_portal.models import AuditEntry
+
+    entries = AuditEntry.objects.all()
+    assigned = list(Workshop.objects.filter(assignments__assessor_id=getattr(user, "pk", None)))
+    blind = [w.pk for w in assigned if is_blind_for(user, w)]
+    if not blind:
+        return entries
+    return entries.exclude(Q(workshop_id__in=blind, action__startswith="score.") & ~Q(actor_id=user.pk))

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from candidates.rules import is_secretariat
 
 from .errors import DomainError
-from .models import AuditEntry
 
 admin.site.site_header = _("TOA Portal back office")
 admin.site.site_title = _("TOA Portal back office")
@@ -163,25 +162,3 @@ def reason_action(*, name: str, description: str, call: Callable, done_message: 
 
     action.__name__ = name
     return action
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(WorkflowAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr", "reason"]
-    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
-    search_fields = ["object_repr", "object_id", "reason", "actor__username", "action"]
-    date_hierarchy = "at"
-    list_select_related = ["actor"]
-    readonly_fields = [
-        "at",
-        "actor",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "before",
-        "after",
-        "reason",
-        "workshop_id",
-        "official_id",
-    ]
