@@ -1,5 +1,5 @@
 """`loaddemo`: idempotent, refused with DEBUG off unless forced, and the demo
-content DOMAIN.md describes. Dates are checked against the moment the demo
+content docs/domain.md describes. Dates are checked against the moment the demo
 was built (DEMO_NOW, time frozen), never against the calendar."""
 
 import datetime as dt

@@ -16,7 +16,7 @@ from tests.factories import (
 from workshops import services as workshop_services
 from workshops.enums import WorkshopStatus
 
-# DOMAIN.md's worked example (the demo's Sato Haruki): assessors A and B, moderated ROLE/F → 4.
+# the worked example of docs/domain.md (the demo's Sato Haruki): assessors A and B, moderated ROLE/F → 4.
 EXAMPLE_A = [4, 3, 4, 3, 4, 4, 4, 3, 5]
 EXAMPLE_B = [4, 4, 5, 4, 4, 4, 3, 3, 3]
 PASSING = [4] * 9
@@ -88,7 +88,7 @@ class Setup:
         )
 
     def worked_example(self):
-        """Score every candidate as DOMAIN.md's worked example, submit every sheet, moderate ROLE/F to 4."""
+        """Score every candidate as the worked example of docs/domain.md, submit every sheet, moderate ROLE/F to 4."""
         self.score_all([EXAMPLE_A, EXAMPLE_B])
         self.submit_all()
         for nomination in self.nominations:

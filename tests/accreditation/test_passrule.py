@@ -1,4 +1,4 @@
-"""The pass rule, against DOMAIN.md's worked example and every branch."""
+"""The pass rule, against the worked example of docs/domain.md and every branch."""
 
 from decimal import Decimal
 
