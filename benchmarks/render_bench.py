@@ -184,7 +184,12 @@ class Worker:
 
         db = connection.settings_dict
         host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-        env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}",
+            # As deployed (docker-compose.yml): persistent connections in the worker.
+            "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
+        }
         self.log = log
         self.process = subprocess.Popen(
             [
