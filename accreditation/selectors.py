@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from candidates.rules import focal_administration_ids, is_secretariat, official_of
 from toa_portal.models import AuditEntry
@@ -146,7 +146,14 @@ def certificates_visible_to(user):
     official = official_of(user)
     if official is not None:
         condition |= Q(accreditation__official=official)
-    return qs.filter(condition)
+    # A certificate reveals the Phase Two decision: nobody but the Secretariat
+    # sees it before that decision is released.
+    return qs.filter(condition).filter(phase_two_released("accreditation__nomination_id"))
+
+
+def phase_two_released(nomination_ref: str = "nomination_id") -> Exists:
+    """Whether the Phase Two decision of the nomination at `nomination_ref` is released."""
+    return Exists(Decision.objects.filter(nomination_id=OuterRef(nomination_ref), phase=Phase.TWO, released=True))
 
 
 def roster(*, programme=None, region=None, language: str = ""):

@@ -114,10 +114,10 @@ def nominate(workshop, official=None, *, actor=None, accept=False):
     return nomination
 
 
-def accredit(officials, *, actor=None, workshop=None, decided_on=None):
+def accredit(officials, *, actor=None, workshop=None, decided_on=None, release=True):
     """Take each official through both phases with passing scores, through the
-    services; returns their certificates (queued: the caller decides whether
-    the on-commit render runs)."""
+    services, and release the Phase Two decisions unless release=False; returns
+    their certificates (queued: the caller decides whether the on-commit render runs)."""
     from accreditation import services
     from accreditation.models import Certificate
 
@@ -125,7 +125,9 @@ def accredit(officials, *, actor=None, workshop=None, decided_on=None):
     decided_on = decided_on or timezone.localdate()
     evaluations = field_evaluations_submitted(officials, actor=actor, workshop=workshop, decided_on=decided_on)
     for evaluation in evaluations:
-        services.phase_two_decide(actor=actor, nomination=evaluation.nomination, effective_date=decided_on)
+        decision = services.phase_two_decide(actor=actor, nomination=evaluation.nomination, effective_date=decided_on)
+        if release:
+            services.decision_release(actor=actor, decision=decision)
     return list(
         Certificate.objects.filter(accreditation__nomination__in=[e.nomination for e in evaluations]).order_by(
             "accreditation__nomination"

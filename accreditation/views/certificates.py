@@ -30,7 +30,7 @@ from ..certificates import certificate_file_name, expert_type_label
 from ..enums import RenderState, Validity
 from ..forms.certificates import CertificateFilter, ReissueForm, RevokeForm, RosterFilterForm, RosterProfileForm
 from ..models import BulkJob, Certificate, RosterProfile
-from ..selectors import certificates_visible_to, roster
+from ..selectors import certificates_visible_to, phase_two_released, roster
 
 PAGE_SIZE = 50
 
@@ -323,7 +323,7 @@ def roster_profile(request):
     if official is None:
         raise PermissionDenied(_("Only an expert has a roster profile."))
     profile = RosterProfile.objects.filter(official=official).first()
-    accredited = roster().filter(official=official).exists()
+    accredited = roster().filter(official=official).filter(phase_two_released()).exists()
     initial = {"availability": profile.availability, "biography": profile.biography} if profile else {}
     form = RosterProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -1,0 +1,44 @@
+"""A certificate reveals the Phase Two decision: the expert and their focal
+point see it only once the Secretariat has released that decision."""
+
+import pytest
+
+from accreditation import services
+from accreditation.enums import Phase
+from accreditation.models import Decision
+from tests.factories import OfficialFactory, UserFactory, accredit, focal_point_user, secretariat_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def unreleased():
+    official = OfficialFactory(user=UserFactory())
+    focal = focal_point_user(official.administration)
+    [certificate] = accredit([official], release=False)
+    return official, focal, certificate
+
+
+def test_certificate_hidden_from_expert_and_focal_point_before_release(client, unreleased):
+    official, focal, certificate = unreleased
+    for user in (official.user, focal):
+        client.force_login(user)
+        assert certificate.number not in client.get("/certificates/").content.decode()
+        assert client.get(f"/certificates/{certificate.pk}/").status_code == 404
+        assert client.get(f"/certificates/{certificate.pk}/download/").status_code == 404
+    client.force_login(official.user)
+    assert client.get("/roster/profile/").context["accredited"] is False
+    client.force_login(secretariat_user())
+    assert certificate.number in client.get("/certificates/").content.decode()
+
+
+def test_certificate_shown_to_expert_and_focal_point_once_released(client, unreleased):
+    official, focal, certificate = unreleased
+    decision = Decision.objects.get(nomination=certificate.accreditation.nomination, phase=Phase.TWO)
+    services.decision_release(actor=secretariat_user(), decision=decision)
+    for user in (official.user, focal):
+        client.force_login(user)
+        assert certificate.number in client.get("/certificates/").content.decode()
+        assert client.get(f"/certificates/{certificate.pk}/").status_code == 200
+    client.force_login(official.user)
+    assert client.get("/roster/profile/").context["accredited"] is True
