@@ -6,7 +6,7 @@ from django import template
 
 from candidates.rules import official_of
 
-from ..selectors import released_decisions_for
+from ..selectors import certificates_visible_to, released_decisions_for
 
 register = template.Library()
 
@@ -39,3 +39,16 @@ def score(value):
         return value
     text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.simple_tag
+def own_certificates(user):
+    """The expert's own certificates once their Phase Two decision is released, newest version first."""
+    official = official_of(user)
+    if official is None:
+        return []
+    return list(
+        certificates_visible_to(user)
+        .filter(accreditation__official=official)
+        .order_by("-accreditation__accredited_on", "number", "-version")
+    )

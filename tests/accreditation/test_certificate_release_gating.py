@@ -42,3 +42,14 @@ def test_certificate_shown_to_expert_and_focal_point_once_released(client, unrel
         assert client.get(f"/certificates/{certificate.pk}/").status_code == 200
     client.force_login(official.user)
     assert client.get("/roster/profile/").context["accredited"] is True
+
+
+def test_expert_home_lists_the_certificate_only_after_release(client, unreleased):
+    official, _focal, certificate = unreleased
+    client.force_login(official.user)
+    assert certificate.number not in client.get("/").content.decode()
+    decision = Decision.objects.get(nomination=certificate.accreditation.nomination, phase=Phase.TWO)
+    services.decision_release(actor=secretariat_user(), decision=decision)
+    page = client.get("/").content.decode()
+    assert certificate.number in page
+    assert f"/certificates/{certificate.pk}/" in page
