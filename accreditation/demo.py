@@ -195,7 +195,9 @@ def _official(iso3, name, *, native="", lang="", mail_lang="en", with_account=Fa
         },
     )
     if with_account and official.user_id is None:
-        official.user = _user(f"expert-{iso3.lower()}", password=password, email=official.email, language=mail_lang)
+        official.user = _user(
+            f"expert-{iso3.lower()}", password=password, first=name, email=official.email, language=mail_lang
+        )
         official.save(update_fields=["user"])
     return official
 
