@@ -527,7 +527,8 @@ def release_workshop(request, workshop_id):
     workshop = _workshop(request, workshop_id)
     _require_secretariat(request.user)
     try:
-        count = services.decisions_release_workshop(actor=request.user, workshop=workshop, phase=Phase.ONE)
+        phase = Phase.TWO if request.POST.get("phase") == Phase.TWO else Phase.ONE
+        count = services.decisions_release_workshop(actor=request.user, workshop=workshop, phase=phase)
     except DomainError as error:
         messages.error(request, _error_text(error))
     else:

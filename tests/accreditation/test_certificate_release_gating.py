@@ -53,3 +53,27 @@ def test_expert_home_lists_the_certificate_only_after_release(client, unreleased
     page = client.get("/").content.decode()
     assert certificate.number in page
     assert f"/certificates/{certificate.pk}/" in page
+
+
+def test_secretariat_releases_a_workshops_phase_two_decisions_at_once(client):
+    officials = [OfficialFactory(), OfficialFactory()]
+    certificates = accredit(officials, release=False)
+    workshop = certificates[0].accreditation.nomination.workshop
+    phase_one_released = set(
+        Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE, released=True).values_list(
+            "pk", flat=True
+        )
+    )
+    client.force_login(secretariat_user())
+    response = client.post(f"/assessment/workshops/{workshop.pk}/release/", {"phase": "two"}, follow=True)
+    assert "2 decision(s) released." in response.content.decode()
+    two = Decision.objects.filter(nomination__workshop=workshop, phase=Phase.TWO)
+    assert two.count() == 2 and all(d.released for d in two)
+    assert (
+        set(
+            Decision.objects.filter(nomination__workshop=workshop, phase=Phase.ONE, released=True).values_list(
+                "pk", flat=True
+            )
+        )
+        == phase_one_released
+    )
