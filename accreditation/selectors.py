@@ -189,6 +189,10 @@ class SheetCell:
     def version(self) -> int:
         return 0 if self.score is None else self.score.version
 
+    @property
+    def comment(self) -> str:
+        return "" if self.score is None else self.score.comment
+
 
 @dataclass
 class SheetRow:
@@ -257,6 +261,7 @@ class GridCell:
     needs_moderation: bool
     exercise_id: int
     criterion_id: int
+    comments: list = field(default_factory=list)  # (assessor, text) of the assessors who left a private comment
 
 
 NOT_ELIGIBLE = "n/e"
@@ -269,6 +274,11 @@ class GridRow:
     cells: list[GridCell]
     decision: Decision | None
     check_labels: list = field(default_factory=list)
+
+    @property
+    def comments(self) -> list:
+        """(cell, assessor, text) of every private comment on the candidate's cells."""
+        return [(cell, assessor, text) for cell in self.cells for assessor, text in cell.comments]
 
 
 @dataclass
@@ -284,7 +294,8 @@ class ResultsGrid:
 def results_grid(workshop: Workshop) -> ResultsGrid:
     """The Secretariat's grid: each assessor's score, the combined score, the
     criterion and weighted scores, the grade, each pass-rule check and the
-    moderation flags, for every accepted candidate (a fixed number of queries).
+    moderation flags and the assessors' private comments, for every accepted
+    candidate (a fixed number of queries).
     Callers decide who may see it (see is_blind_for)."""
     rubric = rubric_of(workshop)
     assessors = [a.assessor for a in workshop.assignments.select_related("assessor").order_by("assessor__username")]
@@ -302,6 +313,14 @@ def results_grid(workshop: Workshop) -> ResultsGrid:
     exercises = {e.code: e for e in workshop.exercises.all()}
     criteria = {c.code: c for c in workshop.criteria.all()}
     submitted = submitted_exercise_ids(workshop)
+    comments = {
+        (nomination_id, exercise_id, criterion_id, assessor_id): text
+        for nomination_id, exercise_id, criterion_id, assessor_id, text in PhaseOneScore.objects.filter(
+            nomination__workshop=workshop
+        )
+        .exclude(comment="")
+        .values_list("nomination_id", "exercise_id", "criterion_id", "assessor_id", "comment")
+    }
     rows = []
     agreement_cells = []
     for nomination in nominations:
@@ -310,6 +329,9 @@ def results_grid(workshop: Workshop) -> ResultsGrid:
         cells = []
         for cell in result.cells:
             values = [cell.scores.get(str(a.pk)) if str(a.pk) in allowed else NOT_ELIGIBLE for a in assessors]
+            exercise_id, criterion_id = exercises[cell.exercise].pk, criteria[cell.criterion].pk
+            texts = [(a, comments.get((nomination.pk, exercise_id, criterion_id, a.pk))) for a in assessors]
+            cell_comments = [(a, text) for a, text in texts if text and str(a.pk) in allowed]
             cells.append(
                 GridCell(
                     exercise=cell.exercise,
@@ -320,8 +342,9 @@ def results_grid(workshop: Workshop) -> ResultsGrid:
                     gap=cell.gap,
                     flagged=cell.flagged,
                     needs_moderation=cell.flagged and cell.moderated is None,
-                    exercise_id=exercises[cell.exercise].pk,
-                    criterion_id=criteria[cell.criterion].pk,
+                    exercise_id=exercise_id,
+                    criterion_id=criterion_id,
+                    comments=cell_comments,
                 )
             )
             if not cell.missing:

@@ -17,6 +17,7 @@ from workshops.selectors import home_administration_id
 from ..enums import AccreditationStatus, MissionRole, MissionType, Recommendation
 
 TEXT_LIMIT = 5000
+COMMENT_LIMIT = 2000
 
 
 class ScoreForm(forms.Form):
@@ -25,6 +26,8 @@ class ScoreForm(forms.Form):
 
     value = forms.CharField(required=False, max_length=20, strip=True)
     version = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+    # The assessor's private comment on the cell; absent from the request = left unchanged.
+    comment = forms.CharField(required=False, max_length=COMMENT_LIMIT, strip=True)
 
 
 class ReopenForm(forms.Form):

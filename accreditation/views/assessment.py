@@ -209,10 +209,12 @@ def score_sheet(request, workshop_id, exercise_id):
 
 @require_POST
 def score_save(request, workshop_id, exercise_id, nomination_id, criterion_id):
-    """Save one cell (htmx). Answers a fragment: 200 saved with the new version,
-    422 refused with the reason (the typed value stays in the cell), 409 when
-    another save came first (with the current value), and 401 — never a login
-    redirect — when the session has expired, so the page can keep the value."""
+    """Save one cell (htmx): its value and, when the request carries one, the
+    assessor's private comment (same version check). Answers a fragment: 200
+    saved with the new version, 422 refused with the reason (the typed value
+    stays in the cell), 409 when another save came first (with the current
+    value and comment), and 401 — never a login redirect — when the session
+    has expired, so the page can keep the value."""
     if not request.user.is_authenticated:
         return _cell_state({"state": "login"}, status=401)
     # The hot path of a busy morning: an assigned assessor skips the visibility query.
@@ -237,8 +239,13 @@ def score_save(request, workshop_id, exercise_id, nomination_id, criterion_id):
     }
     form = ScoreForm(request.POST)
     if not form.is_valid():
-        context.update(state="error", message=_("This value could not be read: reload the sheet."))
+        if "comment" in form.errors:
+            message = _("The private comment was not saved: %(reason)s") % {"reason": " ".join(form.errors["comment"])}
+        else:
+            message = _("This value could not be read: reload the sheet.")
+        context.update(state="error", message=message)
         return _cell_state(context, status=422)
+    comment = form.cleaned_data["comment"] if "comment" in request.POST else None
     try:
         score = services.phase_one_score_record(
             actor=request.user,
@@ -247,9 +254,11 @@ def score_save(request, workshop_id, exercise_id, nomination_id, criterion_id):
             criterion=criterion,
             value=form.cleaned_data["value"],
             expected_version=form.cleaned_data["version"],
+            comment=comment,
         )
     except services.StaleScore as stale:
-        if str(stale.current.value) != form.cleaned_data["value"]:
+        same_comment = comment is None or comment == stale.current.comment
+        if str(stale.current.value) != form.cleaned_data["value"] or not same_comment:
             context.update(state="conflict", message=_error_text(stale), current=stale.current)
             return _cell_state(context, status=409)
         score = stale.current  # the same value arrived twice (a resend): nothing was lost

@@ -7,6 +7,8 @@
  *   so a value typed on a weak connection survives a reload and is resent
  *   when the connection returns (with the version it was typed against: a
  *   value changed meanwhile on another device is refused, not overwritten);
+ *   the cell's private comment (the textarea under "Note") travels with its
+ *   value: it is queued, sent and versioned together with it;
  * - an expired login (401) shows "unsent — log in again" in the cell, never
  *   the login page;
  * - 409 (changed elsewhere) and 422 (refused value) fragments are swapped in
@@ -55,6 +57,23 @@
 
   function isScore(el) { return !!(el && el.classList && el.classList.contains("score-input")); }
   function versionOf(input) { return document.getElementById(input.getAttribute("data-version")); }
+  function isComment(el) { return !!(el && el.classList && el.classList.contains("comment-input")); }
+  function commentOf(input) { return document.getElementById(input.getAttribute("data-comment")); }
+  function commentText(input) {
+    var comment = commentOf(input);
+    return comment ? comment.value : undefined;
+  }
+
+  // The "Note" toggle shows a mark while the cell has a comment.
+  function markComment(comment) {
+    var details = comment && comment.closest("details");
+    if (details) { details.classList.toggle("has-comment", comment.value.trim() !== ""); }
+  }
+
+  function putComment(input, text) {
+    var comment = commentOf(input);
+    if (comment && text !== undefined) { comment.value = text; markComment(comment); }
+  }
 
   function setState(input, state, text) {
     var el = document.getElementById(input.getAttribute("data-state"));
@@ -73,15 +92,21 @@
     var queue = load();
     var version = versionOf(input);
     var entry = queue[input.id];
-    queue[input.id] = { value: input.value, version: entry ? entry.version : (version ? version.value : "0") };
+    queue[input.id] = {
+      value: input.value,
+      comment: commentText(input),
+      version: entry ? entry.version : (version ? version.value : "0")
+    };
     store(queue);
   }
 
-  function settle(input, sentValue) {
+  function settle(input, sentValue, sentComment) {
     var queue = load();
     var entry = queue[input.id];
     if (!entry) { return; }
-    if (entry.value === sentValue) { delete queue[input.id]; }
+    if (entry.value === sentValue && (entry.comment === undefined || entry.comment === sentComment)) {
+      delete queue[input.id];
+    }
     else {
       var version = versionOf(input);
       if (version) { entry.version = version.value; }
@@ -97,6 +122,7 @@
       if (!input || input.disabled || input.getAttribute("data-sending") !== null) { return; }
       var version = versionOf(input);
       input.value = queue[id].value;
+      putComment(input, queue[id].comment);
       if (version) { version.value = queue[id].version; }
       window.htmx.trigger(input, "change");
     });
@@ -111,6 +137,7 @@
       var input = document.getElementById(id);
       if (!input) { return; }
       input.value = queue[id].value;
+      putComment(input, queue[id].comment);
       setState(input, "unsent", msg("unsent"));
     });
   })();
@@ -118,6 +145,17 @@
   sheet.addEventListener("change", function (event) {
     if (isScore(event.target)) { enqueue(event.target); }
   }, true);
+
+  // A changed comment is saved with its cell's value, through the value's own request.
+  sheet.addEventListener("change", function (event) {
+    if (!isComment(event.target)) { return; }
+    var input = document.getElementById(event.target.getAttribute("data-score"));
+    if (input && !input.disabled) { window.htmx.trigger(input, "change"); }
+  });
+
+  sheet.addEventListener("input", function (event) {
+    if (isComment(event.target)) { markComment(event.target); }
+  });
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var input = event.detail.elt;
@@ -130,6 +168,9 @@
       return;
     }
     input.setAttribute("data-sending", input.value);
+    var comment = commentText(input);
+    if (comment === undefined) { input.removeAttribute("data-sending-comment"); }
+    else { input.setAttribute("data-sending-comment", comment); }
     setState(input, "saving", msg("saving"));
   });
 
@@ -167,7 +208,9 @@
     var xhr = event.detail.xhr;
     if (!isScore(input) || !xhr || !xhr.status) { return; }
     var sent = input.getAttribute("data-sending");
+    var sentComment = input.hasAttribute("data-sending-comment") ? input.getAttribute("data-sending-comment") : undefined;
     input.removeAttribute("data-sending");
+    input.removeAttribute("data-sending-comment");
     var current = document.getElementById(input.id) || input;
     var status = xhr.status;
     if (loginExpired(xhr)) {
@@ -184,7 +227,8 @@
       setState(current, "unsent", msg("error"));
       return;
     }
-    settle(current, sent);
+    markComment(commentOf(current));
+    settle(current, sent, sentComment);
     if (!((status >= 200 && status < 300) || status === 409 || status === 422)) {
       setState(current, "error", msg("error"));
     }

@@ -62,7 +62,9 @@ def _reachable(setup, assessor):
     own = PhaseOneScore.objects.filter(assessor=assessor, nomination=n, exercise__code="PRES", criterion__code="T")
     version = own.first().version if own.exists() else 0
     value = own.first().value if own.exists() else 4
-    urls.append(("save fragment", "post", save_url(setup, n), {"value": str(value), "version": str(version)}))
+    comment = own.first().comment if own.exists() else ""
+    data = {"value": str(value), "version": str(version), "comment": comment}
+    urls.append(("save fragment", "post", save_url(setup, n), data))
     return urls
 
 
@@ -75,9 +77,11 @@ def _render_all(client, setup, assessor):
 
 
 def _change_other_values(other, new_value):
-    """Change every value of the other assessor behind the pages' back (no audit row is added)."""
+    """Change every value and private comment of the other assessor behind the pages' back (no audit row is added)."""
     for score in PhaseOneScore.objects.filter(assessor=other):
-        PhaseOneScore.objects.filter(pk=score.pk).update(value=new_value, version=score.version + 7)
+        PhaseOneScore.objects.filter(pk=score.pk).update(
+            value=new_value, version=score.version + 7, comment=f"Other's comment {new_value} <b>{score.pk}</b>"
+        )
 
 
 def _assert_blind(client, setup, assessor, other):
@@ -101,6 +105,8 @@ def test_nothing_reachable_depends_on_the_other_assessors_values_before_all_subm
         _make_secretariat(a)
     setup = Setup(assessor_users=[a, b], candidates=2)
     setup.score_all([PASSING, [5] * 9])
+    PhaseOneScore.objects.filter(assessor=a).update(comment="A's own note")
+    PhaseOneScore.objects.filter(assessor=b).update(comment="B's first note")
     # Every sheet submitted but one of A's own: the workshop is still blind for A.
     for code in setup.exercises:
         setup.submit(b, code)
@@ -119,6 +125,8 @@ def test_nothing_reachable_depends_on_the_other_assessors_values_before_all_subm
     else:
         assert before["results"][0] == 403
         assert before["audit"][0] == 404
+    assert not any("B&#x27;s first note" in body or "B's first note" in body for _status, body in before.values())
+    assert "A&#x27;s own note" in before["sheet PRES"][1]
 
 
 def test_assigned_secretariat_sees_the_grid_once_all_are_submitted_and_blind_again_after_a_reopening(client):
@@ -130,8 +138,10 @@ def test_assigned_secretariat_sees_the_grid_once_all_are_submitted_and_blind_aga
     setup.submit_all()
     client.force_login(a)
     url = reverse("accreditation:workshop_results", args=[setup.workshop.pk])
+    PhaseOneScore.objects.filter(assessor=b, exercise__code="PRES", criterion__code="T").update(comment="B's note")
     open_grid = _normalise(client.get(url))
     assert "Phase One results" in open_grid and "stays hidden" not in open_grid
+    assert "B&#x27;s note" in open_grid
     _change_other_values(b, 1)
     assert _normalise(client.get(url)) != open_grid  # the check is sensitive once the workshop is unblinded
 

@@ -69,7 +69,7 @@ def _endpoints(world):
     sheet = setup.assessors[0].score_sheets.get(exercise=pres)
     a, sec, ev = setup.assessors[0], setup.secretariat, world["evaluator"]
     return [
-        (a, reverse("accreditation:score_save", args=[w.pk, pres.pk, n.pk, t.pk]), ["value", "version"]),
+        (a, reverse("accreditation:score_save", args=[w.pk, pres.pk, n.pk, t.pk]), ["value", "version", "comment"]),
         (sec, reverse("accreditation:score_sheet_reopen", args=[sheet.pk]), ["reason"]),
         (sec, reverse("accreditation:moderate", args=[n.pk, pres.pk, t.pk]), ["value", "note"]),
         (sec, reverse("accreditation:decide", args=[n.pk]), ["feedback", "note"]),
