@@ -89,6 +89,15 @@ def test_settings_secret_key_required_when_debug_is_off():
     assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
+def test_settings_code_only_commands_run_without_a_secret_key():
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"], DEBUG="0", SECRET_KEY="")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    served = run(["manage.py", "check"], DEBUG="0", SECRET_KEY="")
+    assert served.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in served.stderr
+
+
 def test_settings_debug_runs_without_a_secret_key():
     assert show(DEBUG="1", SECRET_KEY="")["debug"] is True
 

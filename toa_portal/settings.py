@@ -6,6 +6,7 @@ under var/. DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and a real
 worker; nothing else changes between the two.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -20,11 +21,16 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Commands that only read or build the code base (migrations, translations,
+# static files) sign nothing, so they run without a secret; anything that
+# serves, or reaches the secret, needs SECRET_KEY when DEBUG is off.
+CODE_ONLY_COMMANDS = {"makemigrations", "compiletranslations", "compilemessages", "makemessages", "collectstatic"}
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 (DEBUG only)
+    elif not (len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") and sys.argv[1] in CODE_ONLY_COMMANDS):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 (DEBUG only)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
