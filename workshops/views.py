@@ -68,6 +68,14 @@ def _template_if_exists(name: str) -> str | None:
     return name
 
 
+def _managed_workshop(request, pk):
+    """A workshop the Secretariat acts on: 404 when out of reach, 403 when only visible."""
+    workshop = get_object_or_404(workshops_visible_to(request.user), pk=pk)
+    if not is_secretariat(request.user):
+        raise PermissionDenied
+    return workshop
+
+
 def _focal_administrations(user):
     return Administration.objects.filter(pk__in=focal_administration_ids(user)).order_by("name")
 
@@ -253,9 +261,7 @@ def workshop_edit(request, pk):
 @login_required
 @require_POST
 def workshop_status(request, pk):
-    workshop = get_object_or_404(workshops_visible_to(request.user), pk=pk)
-    if not is_secretariat(request.user):
-        raise PermissionDenied
+    workshop = _managed_workshop(request, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -278,9 +284,7 @@ def workshop_status(request, pk):
 @login_required
 @require_POST
 def nomination_bulk(request, pk):
-    workshop = get_object_or_404(workshops_visible_to(request.user), pk=pk)
-    if not is_secretariat(request.user):
-        raise PermissionDenied
+    workshop = _managed_workshop(request, pk)
     form = BulkDecisionForm(request.POST, workshop=workshop)
     if form.is_valid():
         done, refused = services.nominations_bulk_decide(
@@ -329,9 +333,7 @@ def _assessors_context(workshop, **forms):
 @login_required
 @require_POST
 def assessor_assign(request, pk):
-    workshop = get_object_or_404(workshops_visible_to(request.user), pk=pk)
-    if not is_secretariat(request.user):
-        raise PermissionDenied
+    workshop = _managed_workshop(request, pk)
     form = AssessorAssignForm(request.POST)
     if form.is_valid():
         try:
@@ -348,9 +350,7 @@ def assessor_assign(request, pk):
 @login_required
 @require_POST
 def assessor_unassign(request, pk, user_pk):
-    workshop = get_object_or_404(workshops_visible_to(request.user), pk=pk)
-    if not is_secretariat(request.user):
-        raise PermissionDenied
+    workshop = _managed_workshop(request, pk)
     assessor = get_object_or_404(get_user_model(), pk=user_pk, assessor_assignments__workshop=workshop)
     try:
         services.assessor_unassign(actor=request.user, workshop=workshop, assessor=assessor)
@@ -364,9 +364,7 @@ def assessor_unassign(request, pk, user_pk):
 @login_required
 @require_POST
 def conflict_declare(request, pk):
-    workshop = get_object_or_404(workshops_visible_to(request.user), pk=pk)
-    if not is_secretariat(request.user):
-        raise PermissionDenied
+    workshop = _managed_workshop(request, pk)
     form = ConflictForm(request.POST, workshop=workshop)
     if form.is_valid():
         try:
