@@ -16,7 +16,7 @@ from workshops.selectors import eligible_assessor_map
 
 from . import passrule
 from .agreement import Agreement, agreement
-from .enums import CURRENT_ACCREDITATION, AccreditationStatus, Phase, SheetStatus
+from .enums import CURRENT_ACCREDITATION, AccreditationStatus, Outcome, Phase, SheetStatus
 from .models import Accreditation, Certificate, Decision, ModeratedScore, PhaseOneScore, ScoreSheet
 
 
@@ -423,3 +423,15 @@ def audit_entries_visible_to(user):
     if not blind:
         return entries
     return entries.exclude(Q(workshop_id__in=blind, action__startswith="score.") & ~Q(actor_id=user.pk))
+
+
+def phase_two_nominations_visible_to(user):
+    """Phase Two candidates: for the Secretariat every nomination that passed
+    Phase One; for a field evaluator, the missions they evaluate; nobody else's."""
+    if is_secretariat(user):
+        qs = Nomination.objects.filter(decisions__phase=Phase.ONE, decisions__outcome=Outcome.PASSED)
+    else:
+        qs = Nomination.objects.filter(field_evaluation__evaluator_id=getattr(user, "pk", None))
+    return qs.select_related(
+        "official__administration", "workshop__programme", "field_evaluation__evaluator", "accreditation"
+    ).order_by("-workshop__start_date", "official__name_latin")

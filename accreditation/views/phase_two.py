@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.rules import is_secretariat
 from toa_portal.errors import DomainError
 from toa_portal.uploads import EXTENSIONS
-from workshops.models import FieldCriterion, Nomination
+from workshops.models import FieldCriterion
 from workshops.selectors import nominations_visible_to
 
 from .. import services
@@ -24,6 +24,7 @@ from ..enums import Outcome, Phase
 from ..forms.assessment import DecisionForm, EvidenceForm, FieldAssignForm, FieldReportForm
 from ..models import Decision, EvidenceFile, FieldEvaluation
 from ..rules import field_evaluation_ids
+from ..selectors import phase_two_nominations_visible_to
 
 FIELD_CELL_STATE = "accreditation/phase_two/_cell_state.html"
 
@@ -63,22 +64,7 @@ def phase_two_list(request):
     secretariat = is_secretariat(request.user)
     if not (secretariat or field_evaluation_ids(request.user)):
         raise PermissionDenied
-    if secretariat:
-        nominations = list(
-            Nomination.objects.filter(decisions__phase=Phase.ONE, decisions__outcome=Outcome.PASSED)
-            .select_related(
-                "official__administration", "workshop__programme", "field_evaluation__evaluator", "accreditation"
-            )
-            .order_by("-workshop__start_date", "official__name_latin")
-        )
-    else:
-        nominations = list(
-            Nomination.objects.filter(field_evaluation__evaluator=request.user)
-            .select_related(
-                "official__administration", "workshop__programme", "field_evaluation__evaluator", "accreditation"
-            )
-            .order_by("-workshop__start_date", "official__name_latin")
-        )
+    nominations = list(phase_two_nominations_visible_to(request.user))
     decisions = {
         d.nomination_id: d for d in Decision.objects.filter(phase=Phase.TWO, nomination__in=[n.pk for n in nominations])
     }
