@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from workshops.enums import ExpertType
 
+from . import fonts
 from .models import Certificate
 
 CERTIFICATE_TEMPLATE = "certificates/certificate.html"
@@ -152,7 +153,8 @@ def stylesheet():
 
 
 def render_pdf(certificate: Certificate) -> bytes:
-    """One A4 landscape page, with the document's title, author and subject."""
+    """One A4 landscape page, with the document's title, author and subject.
+    Raises fonts.MissingGlyph rather than draw a letter as an empty box."""
     from weasyprint import HTML
 
     html = render_html(certificate)
@@ -161,7 +163,16 @@ def render_pdf(certificate: Certificate) -> bytes:
         # render; zero (off) everywhere else.
         time.sleep(settings.CERTIFICATE_RENDER_TEST_DELAY)
     css, font_config = stylesheet()
-    return HTML(string=html, url_fetcher=url_fetcher()).write_pdf(stylesheets=[css], font_config=font_config)
+    try:
+        with fonts.notdef_as_error(font_config):
+            document = HTML(string=html, url_fetcher=url_fetcher()).render(stylesheets=[css], font_config=font_config)
+            fonts.check_coverage(document, font_config)
+            return document.write_pdf()
+    except fonts.MissingGlyph:
+        # The next render (the Secretariat's retry) reads fontconfig afresh
+        # and sees a font installed since.
+        _per_thread.__dict__.pop("stylesheet", None)
+        raise
 
 
 def certificate_file_name(certificate: Certificate) -> str:
@@ -196,5 +207,7 @@ def render_failure_reason(exc: BaseException) -> str:
         return _("The render took longer than %(seconds)s seconds and was stopped.") % {
             "seconds": settings.CERTIFICATE_RENDER_SOFT_TIME_LIMIT
         }
+    if isinstance(exc, fonts.MissingGlyph):
+        return exc.reason()
     detail = str(exc).strip() or _("no detail")
     return f"{type(exc).__name__}: {detail}"[:2000]
