@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PRIVATE_MEDIA_ROOT=/data/private
 
 # WeasyPrint's libraries, and the fonts certificates are drawn with (Latin,
-# Cyrillic, Arabic, Devanagari, Bengali, Khmer, Sinhala…, and Chinese/Japanese/Korean).
+# Cyrillic, Arabic, Devanagari, Bengali, Khmer, Sinhala…, and Chinese/Japanese/Korean):
+# the "render" packages of system-packages.txt.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
