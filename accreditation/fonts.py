@@ -173,9 +173,9 @@ class FontCoverage:
         self._lib = lib
         font_map = lib.ffi.cast("void *", int(weasyprint_ffi.cast("uintptr_t", font_config.font_map)))
         # Pango holds a reference to the configuration as long as the font map
-        # lives, and `font_config` (which holds the font map) outlives this object.
+        # lives; this object lives only as long as `font_config`, which holds
+        # the font map (coverage_for keeps it in a WeakKeyDictionary).
         self._config = lib.pangoft2.pango_fc_font_map_get_config(font_map)
-        self._font_map_owner = font_config
         self._charsets = {}
         self._covered = {}
         self._lock = threading.Lock()

@@ -76,13 +76,14 @@ def test_glyph_inspection_sees_a_letter_drawn_as_a_box():
     assert "\ue000" in "".join(glyph.text for glyph in glyphs)  # the text layer alone would not tell
 
 
-def test_render_pdf_refuses_a_character_no_font_has(certificate):
+def test_render_pdf_refuses_a_character_no_font_has_before_drawing_it(certificate, caplog):
     certificate.accreditation.official.name_native = "佐藤 \ue000"
 
     with pytest.raises(fonts.MissingGlyph) as refused:
         certificates.render_pdf(certificate)
 
     assert str(refused.value) == "no font for \ue000 (U+E000): none of the installed fonts has this character"
+    assert ".notdef" not in caplog.text  # refused by the coverage check, before anything was drawn
 
 
 def test_notdef_warning_during_a_render_is_an_error():
