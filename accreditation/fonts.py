@@ -55,7 +55,7 @@ def font_package(character: str) -> str:
     return CORE_PACKAGE
 
 
-class MissingGlyph(Exception):  # noqa: N818 (a reason shown to people, not a programming error)
+class MissingGlyph(Exception):
     """A character of the certificate that no font it uses can draw."""
 
     def __init__(self, character: str, *, package_visible: bool = False):
