@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 # A mail server that is down, refuses for a while or does not answer in time
-# (OSError covers the socket timeout): retried with back-off for about an hour.
+# (OSError covers the socket timeout): retried with back-off, for up to about half an hour.
 MAIL_RETRY = {
     "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": True,
