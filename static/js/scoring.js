@@ -250,12 +250,14 @@
     event.detail.isError = false;
   });
 
-  // Fired on the input once the answer is handled (and swapped), and after a
-  // network error or a timeout (status 0).
+  // Fired once the answer is handled (and swapped), and after a network error
+  // or a timeout (status 0). When the answer replaced the input itself (a
+  // conflict), htmx fires it on the nearest ancestor still in the page: the
+  // request's own element is in its configuration.
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var input = event.detail.elt;
+    var input = requester(event) || event.detail.elt;
     var xhr = event.detail.xhr;
-    if (!isScore(input) || !xhr) { return; }
+    if (!isScore(input) || !xhr || input.id !== inFlight) { return; }
     var sent = input.getAttribute("data-sending");
     var sentComment = input.hasAttribute("data-sending-comment") ? input.getAttribute("data-sending-comment") : undefined;
     input.removeAttribute("data-sending");

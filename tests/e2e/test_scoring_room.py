@@ -251,3 +251,28 @@ def test_room_on_postgres_with_503_for_a_while_every_cell_saved(browser, live_se
         for row, (nomination, criterion) in enumerate(cells)
     }
     assert stored == expected
+
+
+@pytest.mark.postgres
+def test_a_conflict_in_the_queue_is_shown_and_the_cells_after_it_still_save(page, live_server, login):
+    setup = Setup(candidates=2)
+    assessor = setup.assessors[0]
+    first, second = setup.nominations
+    t, d = setup.criteria["T"], setup.criteria["D"]
+    login(assessor.username, PASSWORD)
+    page.goto(live_server.url + describe(setup)["sheet"])
+    page.context.set_offline(True)
+    for nomination, criterion, value in ((first, t, "4"), (first, d, "3"), (second, t, "5")):
+        cell = page.locator(f"#s-{nomination.pk}-{criterion.pk}")
+        cell.fill(value)
+        cell.press("Tab")
+    # Meanwhile the same assessor's tablet saved the first cell.
+    setup.score(assessor, first, "PRES", "T", 2)
+
+    page.context.set_offline(False)
+    expect(page.locator(f"#st-{first.pk}-{t.pk}")).to_contain_text("Current value: 2.")
+    expect(page.locator(f"#s-{first.pk}-{t.pk}")).to_have_value("2")
+    expect(page.locator(f"#st-{first.pk}-{d.pk}")).to_have_text("Saved")
+    expect(page.locator(f"#st-{second.pk}-{t.pk}")).to_have_text("Saved")
+    stored = {(s.nomination_id, s.criterion_id): s.value for s in PhaseOneScore.objects.filter(assessor=assessor)}
+    assert stored == {(first.pk, t.pk): 2, (first.pk, d.pk): 3, (second.pk, t.pk): 5}
