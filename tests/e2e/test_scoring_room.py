@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from accreditation.models import PhaseOneScore
@@ -276,3 +277,29 @@ def test_a_conflict_in_the_queue_is_shown_and_the_cells_after_it_still_save(page
     expect(page.locator(f"#st-{second.pk}-{t.pk}")).to_have_text("Saved")
     stored = {(s.nomination_id, s.criterion_id): s.value for s in PhaseOneScore.objects.filter(assessor=assessor)}
     assert stored == {(first.pk, t.pk): 2, (first.pk, d.pk): 3, (second.pk, t.pk): 5}
+
+
+@pytest.mark.postgres
+def test_phase_two_scores_go_through_the_same_queue_offline_and_back(page, live_server, login):
+    from accreditation.models import FieldScore
+    from tests.accreditation.test_phase_two import _assign, _pre_accredited
+    from tests.factories import UserFactory
+
+    setup = _pre_accredited()
+    evaluator = UserFactory()
+    evaluation = _assign(setup, evaluator)
+    login(evaluator.username, PASSWORD)
+    page.goto(live_server.url + reverse("accreditation:field_evaluation", args=[evaluation.pk]))
+    criteria = list(setup.workshop.programme.field_criteria.all())
+    page.context.set_offline(True)
+    for criterion in criteria:
+        cell = page.locator(f"#f-{criterion.pk}")
+        cell.fill("4")
+        cell.press("Tab")
+    expect(page.locator("#offline-banner")).to_be_visible()
+    page.context.set_offline(False)
+    for criterion in criteria:
+        expect(page.locator(f"#fst-{criterion.pk}")).to_have_text("Saved")
+    assert sorted(FieldScore.objects.filter(evaluation=evaluation).values_list("value", flat=True)) == [4] * len(
+        criteria
+    )
