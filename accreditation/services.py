@@ -6,13 +6,14 @@ why, writes an entry in the audit trail, and queues side effects on commit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -880,6 +881,23 @@ TRANSIENT_RENDER_ERRORS = (OperationalError, InterfaceError, ConnectionError, Ti
 # Written by the sweep when a worker died mid-render: a second death fails it.
 RENDER_INTERRUPTED = "The worker stopped during the render; it was queued again."
 RENDER_INTERRUPTED_TWICE = "The worker stopped twice during the render; retry it once the cause is fixed."
+# Written by the render itself when its database connection dropped: it is
+# queued again, retried by the task and, failing that, by the sweep.
+RENDER_CONNECTION_LOST = "Database connection lost during the render; it is queued again."
+
+
+def _connection_lost(exc: OperationalError | InterfaceError) -> bool:
+    """Whether a database error means the connection itself is gone (the
+    server closed it, was restarted or failed over), not a refused statement
+    or a lock that timed out."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if connection.vendor != "postgresql":
+        return False
+    code = getattr(exc.__cause__, "pgcode", None) or getattr(exc.__cause__, "sqlstate", None)
+    # No SQLSTATE: the client lost the socket. Class 08: connection exception;
+    # 57P01-03: the server is shutting down or terminated the backend.
+    return code is None or code.startswith(("08", "57P"))
 
 
 def _render_stale_before(now: dt.datetime) -> dt.datetime:
@@ -934,6 +952,20 @@ def certificate_render(*, certificate_id: int) -> str | None:
                 render_count=F("render_count") + 1,
             )
         state = RenderState.RENDERED
+    except (OperationalError, InterfaceError) as exc:
+        lost = _connection_lost(exc)
+        if lost:
+            # A dead connection records nothing: drop it so the update below
+            # opens a new one. If the database is still out of reach, the claim
+            # stays and the sweep finds it once the time limit has passed.
+            connection.close()
+        with contextlib.suppress(OperationalError, InterfaceError):
+            mine.update(
+                render_state=RenderState.QUEUED,
+                render_error=RENDER_CONNECTION_LOST if lost else "",
+                render_queued_at=timezone.now(),
+            )
+        raise
     except TRANSIENT_RENDER_ERRORS:
         mine.update(render_state=RenderState.QUEUED, render_queued_at=timezone.now())
         raise
@@ -1101,22 +1133,42 @@ def certificates_expire(*, today: dt.date | None = None) -> int:
 
 
 def certificate_expiry_reminders(*, today: dt.date | None = None) -> int:
-    """E-mail each expert whose current certificate expires within the
-    reminder period, once (the flag is set before the mail is sent: at most
-    one reminder, even when two runs overlap). Returns how many were sent."""
-    from .certificates import certificate_mail
+    """Queue a reminder to each expert whose current certificate expires
+    within the reminder period and who has not had one (beat, daily).
+    Returns how many were queued."""
+    from .tasks import send_expiry_reminder
 
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.CERTIFICATE_EXPIRY_REMINDER_DAYS)
-    due = Certificate.objects.filter(
-        validity=Validity.VALID, expiry_reminder_sent=False, valid_until__gte=today, valid_until__lte=horizon
-    ).select_related("accreditation__official", "accreditation__programme", "accreditation__nomination")
-    sent = 0
-    for certificate in due:
-        if not Certificate.objects.filter(pk=certificate.pk, expiry_reminder_sent=False).update(
-            expiry_reminder_sent=True
-        ):
-            continue
+    due = list(
+        Certificate.objects.filter(
+            validity=Validity.VALID, expiry_reminder_sent=False, valid_until__gte=today, valid_until__lte=horizon
+        ).values_list("pk", flat=True)
+    )
+    for pk in due:
+        send_expiry_reminder.delay(pk)
+    return len(due)
+
+
+def certificate_expiry_reminder_send(*, certificate_id: int) -> bool:
+    """E-mail the expiry reminder of one certificate and only then mark it
+    sent, under the certificate's row lock: a reminder the mail server
+    refused stays due (the task retries, the next daily run queues it again),
+    and two runs never both send it. Returns whether it was sent now."""
+    from .certificates import certificate_mail
+
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update()
+            .select_related("accreditation__official", "accreditation__programme", "accreditation__nomination")
+            .filter(pk=certificate_id, validity=Validity.VALID, expiry_reminder_sent=False)
+            .first()
+        )
+        if certificate is None:
+            return False
+        certificate_mail(template="expiry_reminder", certificate=certificate)
+        certificate.expiry_reminder_sent = True
+        certificate.save(update_fields=["expiry_reminder_sent"])
         audit_record(
             actor=None,
             action="certificate.expiry_reminder",
@@ -1125,9 +1177,7 @@ def certificate_expiry_reminders(*, today: dt.date | None = None) -> int:
             workshop_id=certificate.accreditation.nomination.workshop_id,
             official_id=certificate.accreditation.official_id,
         )
-        certificate_mail(template="expiry_reminder", certificate=certificate)
-        sent += 1
-    return sent
+    return True
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ of the same task harmless.
 from celery import shared_task
 from django.conf import settings
 
+from toa_portal.tasks import MAIL_RETRY
+
 from . import services
 
 
@@ -46,7 +48,24 @@ def expire_certificates() -> dict[str, int]:
 
 
 @shared_task(
-    name="accreditation.send_certificate_mail", acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60
+    name="accreditation.send_expiry_reminder",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+    **MAIL_RETRY,
+)
+def send_expiry_reminder(certificate_id: int) -> bool:
+    return services.certificate_expiry_reminder_send(certificate_id=certificate_id)
+
+
+@shared_task(
+    name="accreditation.send_certificate_mail",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+    **MAIL_RETRY,
 )
 def send_certificate_mail(certificate_id: int, template: str) -> None:
     from .certificates import certificate_mail

@@ -1,5 +1,9 @@
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+
+from toa_portal.mail import mail_queue
 
 from .enums import PortalLanguage
 from .models import Administration, Official
@@ -63,3 +67,14 @@ class HandoverForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset form, its e-mail sent by the background worker."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = " ".join(render_to_string(subject_template_name, context).split())
+        body = render_to_string(email_template_name, context)
+        mail_queue(subject=subject, body=body, to=to_email)

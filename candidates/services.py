@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from toa_portal.audit import audit_record
 from toa_portal.errors import DomainError
+from toa_portal.mail import mail_queue
 
 from .enums import PortalLanguage
 from .models import Administration, FocalPoint, Official, UserProfile
@@ -48,6 +48,8 @@ def invitation_link(user) -> str:
 
 
 def _send_invitation(user_id: int, role: str) -> None:
+    """Queue the e-mail with the set-password link (rendered now: the link is
+    valid until the password is set)."""
     user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
     if user is None or not user.email:
         return
@@ -61,7 +63,7 @@ def _send_invitation(user_id: int, role: str) -> None:
         }
         subject = " ".join(render_to_string("candidates/emails/invitation_subject.txt", context).split())
         body = render_to_string("candidates/emails/invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    mail_queue(subject=subject, body=body, to=user.email)
 
 
 def _username_for(email: str) -> str:

@@ -2,12 +2,14 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -16,9 +18,11 @@ from django.views.decorators.http import require_POST
 
 from toa_portal.errors import DomainError
 from toa_portal.models import AuditEntry
+from toa_portal.throttle import client_address, over_limit
 
 from . import selectors, services
-from .forms import HandoverForm, InviteForm, ReasonForm, SearchForm
+from .auth import account_failures_clear
+from .forms import HandoverForm, InviteForm, QueuedPasswordResetForm, ReasonForm, SearchForm
 from .models import Administration
 from .rules import is_secretariat
 
@@ -43,7 +47,38 @@ def locked_out(request):
     return render(request, "registration/locked_out.html", status=200)
 
 
-class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a password reset link: at most PASSWORD_RESETS_PER_ADDRESS
+    requests an hour from one address and PASSWORD_RESETS_PER_ACCOUNT for one
+    e-mail. Beyond either, the answer is the same page as always (nothing
+    tells whether the address has an account or was throttled), and nothing is
+    sent."""
+
+    form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().casefold()
+        # Both counters count every request, whichever one stops it.
+        flooded_address = over_limit(
+            "reset-address", client_address(self.request), limit=settings.PASSWORD_RESETS_PER_ADDRESS, window=3600
+        )
+        flooded_account = over_limit("reset-account", email, limit=settings.PASSWORD_RESETS_PER_ACCOUNT, window=3600)
+        if flooded_address or flooded_account:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from an e-mailed link; the account's failed
+    sign-ins are forgotten, so a locked-out person gets back in this way."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_failures_clear(form.user.get_username())
+        return response
+
+
+class InvitationAcceptView(PasswordResetConfirmView):
     """An invited person sets their first password through the e-mailed link."""
 
     template_name = "registration/invitation_accept.html"

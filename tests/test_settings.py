@@ -157,3 +157,62 @@ def test_settings_migrate_on_a_new_postgres_database():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+SQLITE_MODES = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.db import connection
+from toa_portal.celery import app
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA journal_mode")
+    journal = cursor.fetchone()[0]
+    cursor.execute("PRAGMA busy_timeout")
+    busy = cursor.fetchone()[0]
+print(json.dumps({
+    "journal": journal, "busy_ms": busy, "mode": connection.transaction_mode,
+    "beat_file": app.conf.beat_schedule_filename, "email_timeout": settings.EMAIL_TIMEOUT,
+}))
+"""
+
+
+def test_settings_sqlite_default_holds_concurrent_writers_and_beat_keeps_its_file_in_var(tmp_path):
+    result = run(["-c", SQLITE_MODES], DEBUG="1", SECRET_KEY="", DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["journal"] == "wal"
+    assert values["busy_ms"] >= 5000
+    assert values["mode"] == "IMMEDIATE"
+    assert values["beat_file"] == str(BASE_DIR / "var" / "celerybeat-schedule")
+    assert values["email_timeout"] > 0
+
+
+def env_example_production() -> dict[str, str]:
+    """The variables of .env.example's core and production (HTTPS and
+    security) blocks, uncommented as an operator would, with a real secret."""
+    values, block = {}, ""
+    for line in (BASE_DIR / ".env.example").read_text().splitlines():
+        if line.startswith("# ---"):
+            block = line
+            continue
+        if ("Core" in block or "production" in block) and line.startswith("# ") and "=" in line.split()[1]:
+            name, _, value = line[2:].partition("=")
+            values[name.strip()] = value.split("  #")[0].split(" #")[0].strip()
+    assert {"SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "TRUSTED_PROXIES"} <= set(
+        values
+    ), values
+    values["SECRET_KEY"] = secrets.token_urlsafe(50)  # "change-me" is the placeholder to replace
+    return values
+
+
+def test_settings_env_example_production_block_passes_check_deploy(tmp_path):
+    env = env_example_production()
+    env.pop("DEBUG", None)
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout

@@ -95,6 +95,18 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'toa_portal.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a room of assessors saving at once: readers
+    # never wait for a writer (WAL), a writer waits for the lock instead of
+    # failing with "database is locked" (timeout, in seconds), and a write
+    # transaction takes the lock when it begins rather than when it first
+    # writes, so two transactions never deadlock upgrading their read locks.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000"
+    )
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -112,11 +124,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# How many proxies in front of the portal add their address to X-Forwarded-For.
+# 0: the header is ignored (anyone can write it) and the peer's address counts.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
+# Failed sign-ins are counted per account and per address, as two separate
+# limits: guessing one account's password from many addresses is stopped by
+# the first, and many people behind one shared address (a proxy, an
+# administration's NAT) are not locked out by a few typos each, only by a
+# flood. A success clears only that account's own count.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+AXES_HANDLER = "candidates.auth.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_CLIENT_IP_CALLABLE = "toa_portal.throttle.client_address"
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "candidates.auth.axes_username"
+# Password reset requests per address and per account in an hour; more are
+# answered exactly like the others but send nothing.
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=10)
+PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -160,6 +190,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds before a silent mail server is given up on (the task then retries).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TOA Portal <no-reply@toa-portal.example>")
 
 # Celery: with no broker configured, tasks run eagerly in-process.
@@ -187,6 +219,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 # The result backend (when set) gets the same short timeouts as the broker.
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
+# Beat remembers when each task last ran in this file (not in the working directory).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE = {
     # Re-queue certificates whose render was never delivered (broker down when
     # the decision was saved) or whose worker died; the visibility_timeout above

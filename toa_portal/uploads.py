@@ -8,10 +8,12 @@ and are streamed only by permission-checked views.
 from __future__ import annotations
 
 import zipfile
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 PDF = "application/pdf"
@@ -19,6 +21,9 @@ PNG = "image/png"
 JPEG = "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx"}
+# The extensions a file of each kind may be named with.
+NAMED_AS = {PDF: {".pdf"}, PNG: {".png"}, JPEG: {".jpg", ".jpeg"}, DOCX: {".docx"}}
+KIND_NAMES = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG", DOCX: "Word (DOCX)"}
 
 
 def sniff(upload) -> str | None:
@@ -60,4 +65,27 @@ def validate_upload(upload) -> str:
         raise ValidationError(
             _("Only PDF, Word (DOCX), JPEG and PNG files are accepted; this file is none of them."), code="type"
         )
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix and suffix not in NAMED_AS[content_type]:
+        raise ValidationError(
+            _(
+                "The file is named %(name)s but its content is a %(kind)s file: name and content must agree "
+                "(give it the %(extension)s extension, or choose the right file)."
+            )
+            % {
+                "name": PurePath(upload.name).name[-80:],
+                "kind": KIND_NAMES[content_type],
+                "extension": EXTENSIONS[content_type],
+            },
+            code="mismatch",
+        )
     return content_type
+
+
+def private_download(response):
+    """Mark a response carrying a private file (a CV, evidence, a certificate,
+    an export) so that no shared cache or the browser's disk cache keeps a copy,
+    and no browser second-guesses its type."""
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

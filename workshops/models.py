@@ -360,6 +360,9 @@ class Nomination(models.Model):
     nomination_date = models.DateField(_("date of the nomination letter"))
     cv = models.FileField(_("CV"), upload_to=cv_upload_to, blank=True)
     cv_name = models.CharField(max_length=255, blank=True)
+    # The type the CV's bytes proved on upload; the download is served as this
+    # type under a generated name, never under the uploader's file name.
+    cv_content_type = models.CharField(max_length=100, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

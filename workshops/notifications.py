@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from candidates.models import FocalPoint
+from toa_portal.mail import mail_queue
 
 from .enums import WorkshopStatus
 from .models import Nomination, Workshop
@@ -22,14 +22,14 @@ def _language(user) -> str:
 
 
 def send_templated(*, template: str, to: str, language: str, context: dict) -> None:
-    """Render `<template>_subject.txt` and `<template>.txt` in the language and send."""
+    """Render `<template>_subject.txt` and `<template>.txt` in the language and queue the e-mail."""
     if not to:
         return
     with translation.override(language):
         context = {**context, "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL}
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         body = render_to_string(f"emails/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    mail_queue(subject=subject, body=body, to=to)
 
 
 def nomination_notice(*, event: str, nomination: Nomination) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from candidates.models import Official
 from toa_portal.audit import audit_record
 from toa_portal.errors import DomainError
+from toa_portal.uploads import sniff
 
 from .enums import NOMINATION_TRANSITIONS, Attendance, NominationStatus, PrescreeningOutcome, WorkshopStatus
 from .models import (
@@ -184,7 +185,11 @@ def nomination_submit(
         else PrescreeningOutcome.NOT_REQUIRED,
     )
     if cv is not None:
+        content_type = sniff(cv)
+        if content_type is None:
+            raise DomainError(_("Only PDF, Word (DOCX), JPEG and PNG files are accepted; this file is none of them."))
         nomination.cv = cv
+        nomination.cv_content_type = content_type
     nomination.save()
     audit_record(
         actor=actor,

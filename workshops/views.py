@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -27,6 +28,7 @@ from candidates.services import official_create
 from candidates.views import secretariat_required
 from toa_portal.errors import DomainError
 from toa_portal.models import AuditEntry
+from toa_portal.uploads import EXTENSIONS, private_download, sniff
 
 from . import services
 from .enums import NominationStatus, PrescreeningOutcome, WorkshopStatus
@@ -584,4 +586,7 @@ def nomination_cv(request, pk):
         handle = nomination.cv.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    return FileResponse(handle, as_attachment=True, filename=nomination.cv_name or f"cv-{nomination.pk}")
+    content_type = nomination.cv_content_type or sniff(handle) or "application/octet-stream"
+    filename = f"cv-{slugify(nomination.official.name_latin) or nomination.pk}{EXTENSIONS.get(content_type, '')}"
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    return private_download(response)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.models import Official
 from candidates.rules import focal_administration_ids, is_secretariat, official_of
 from toa_portal.errors import DomainError
+from toa_portal.uploads import private_download
 from workshops import services as workshop_services
 from workshops.enums import NominationStatus, PrescreeningOutcome
 from workshops.models import Nomination, Workshop, WorkshopExercise
@@ -98,7 +99,7 @@ def csv_response(filename: str, header: list, rows: list) -> HttpResponse:
     writer = defused_csv.writer(response)
     writer.writerow(header)
     writer.writerows(rows)
-    return response
+    return private_download(response)
 
 
 # Home and workshop overview ---------------------------------------------------------------------

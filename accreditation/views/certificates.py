@@ -5,12 +5,9 @@ accredited experts with the profile each expert keeps current."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
@@ -23,6 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates.rules import is_secretariat, official_of
 from toa_portal.errors import DomainError
+from toa_portal.throttle import client_address, over_limit
+from toa_portal.uploads import private_download
 from workshops.models import Workshop
 
 from .. import services
@@ -109,8 +108,7 @@ def certificate_download(request, pk):
         filename=name,
         content_type="application/pdf",
     )
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return private_download(response)
 
 
 @login_required
@@ -205,23 +203,9 @@ def bulk_job(request, pk):
     return render(request, "accreditation/certificates/bulk_job.html", context)
 
 
-def _client_address(request) -> str:
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _verify_throttled(request) -> bool:
     """Count the address's verifications in the current minute (shared cache)."""
-    key = f"verify:{_client_address(request)}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    return count > settings.VERIFY_RATE_LIMIT
+    return over_limit("verify", client_address(request), limit=settings.VERIFY_RATE_LIMIT, window=60)
 
 
 def _wants_json(request) -> bool:

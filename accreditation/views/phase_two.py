@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates.rules import is_secretariat
 from toa_portal.errors import DomainError
-from toa_portal.uploads import EXTENSIONS
+from toa_portal.uploads import EXTENSIONS, private_download
 from workshops.models import FieldCriterion
 from workshops.selectors import nominations_visible_to
 
@@ -233,8 +233,7 @@ def field_evidence_download(request, evidence_id):
     name = evidence.original_name.rsplit(".", 1)[0][:80] or "evidence"
     filename = f"{name}{EXTENSIONS.get(evidence.content_type, '')}"
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(response)
 
 
 @login_required

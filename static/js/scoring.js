@@ -114,21 +114,73 @@
     store(queue);
   }
 
-  function flush() {
-    if (navigator.onLine === false) { return; }
-    var queue = load();
-    Object.keys(queue).forEach(function (id) {
-      var input = document.getElementById(id);
-      if (!input || input.disabled || input.getAttribute("data-sending") !== null) { return; }
-      var version = versionOf(input);
-      input.value = queue[id].value;
-      putComment(input, queue[id].comment);
-      if (version) { version.value = queue[id].version; }
-      window.htmx.trigger(input, "change");
-    });
-  }
+  // The sender: one cell at a time per sheet, in the order they were typed.
+  // A network error, a 5xx or a 429 keeps the value queued and tries again
+  // after an exponential back-off with full jitter (so the phones of a room
+  // coming back online together spread out), for as long as the page is open.
+  // "Send now" (and the connection coming back) tries again at once.
+  var BACKOFF_FIRST = 1000;
+  var BACKOFF_MAX = 30000;
+  var inFlight = null;   // the id of the cell being sent
+  var failures = 0;      // consecutive failed attempts
+  var retryTimer = null;
+  var parked = {};       // cells waiting for the user (log in again, reload)
 
   function pending() { return Object.keys(load()).length > 0; }
+
+  function showQueue(state) {
+    var box = document.getElementById("offline-banner");
+    if (!box) { return; }
+    var text = document.getElementById("queue-status");
+    if (state === "offline" || state === "retrying") {
+      if (text) { text.textContent = msg(state); }
+      box.classList.remove("d-none");
+    } else {
+      box.classList.add("d-none");
+    }
+  }
+
+  function nextCell() {
+    var queue = load();
+    var ids = Object.keys(queue);
+    for (var i = 0; i < ids.length; i++) {
+      var input = document.getElementById(ids[i]);
+      if (input && !input.disabled && !parked[ids[i]]) { return { input: input, entry: queue[ids[i]] }; }
+    }
+    return null;
+  }
+
+  function pump() {
+    if (inFlight !== null || retryTimer !== null) { return; }
+    var next = nextCell();
+    if (!next) { showQueue(""); return; }
+    if (navigator.onLine === false) { showQueue("offline"); return; }
+    var input = next.input;
+    var version = versionOf(input);
+    input.value = next.entry.value;
+    putComment(input, next.entry.comment);
+    if (version) { version.value = next.entry.version; }
+    inFlight = input.id;
+    window.htmx.trigger(input, "toa:send");
+  }
+
+  function retryLater(retryAfterSeconds) {
+    failures += 1;
+    var ceiling = Math.min(BACKOFF_MAX, BACKOFF_FIRST * Math.pow(2, failures - 1));
+    var delay = Math.random() * ceiling;
+    if (retryAfterSeconds > 0) { delay = Math.max(delay, retryAfterSeconds * 1000); }
+    showQueue(navigator.onLine === false ? "offline" : "retrying");
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(function () { retryTimer = null; pump(); }, delay);
+  }
+
+  function sendNow() {
+    window.clearTimeout(retryTimer);
+    retryTimer = null;
+    failures = 0;
+    parked = {};
+    pump();
+  }
 
   // Values typed on this device earlier and not yet confirmed by the server.
   (function restore() {
@@ -142,15 +194,21 @@
     });
   })();
 
+  // A typed value is queued, then sent when its turn comes.
   sheet.addEventListener("change", function (event) {
-    if (isScore(event.target)) { enqueue(event.target); }
-  }, true);
+    var input = event.target;
+    if (!isScore(input)) { return; }
+    enqueue(input);
+    delete parked[input.id];
+    setState(input, navigator.onLine === false ? "unsent" : "saving", msg(navigator.onLine === false ? "unsent" : "saving"));
+    pump();
+  });
 
   // A changed comment is saved with its cell's value, through the value's own request.
   sheet.addEventListener("change", function (event) {
     if (!isComment(event.target)) { return; }
     var input = document.getElementById(event.target.getAttribute("data-score"));
-    if (input && !input.disabled) { window.htmx.trigger(input, "change"); }
+    if (input && !input.disabled) { input.dispatchEvent(new Event("change", { bubbles: true })); }
   });
 
   sheet.addEventListener("input", function (event) {
@@ -160,11 +218,11 @@
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var input = event.detail.elt;
     if (!isScore(input)) { return; }
-    enqueue(input);
     if (navigator.onLine === false) {
       event.preventDefault();
+      inFlight = null;
       setState(input, "unsent", msg("unsent"));
-      banner("offline-banner", true);
+      showQueue("offline");
       return;
     }
     input.setAttribute("data-sending", input.value);
@@ -173,16 +231,6 @@
     else { input.setAttribute("data-sending-comment", comment); }
     setState(input, "saving", msg("saving"));
   });
-
-  function unsent(event) {
-    var input = event.detail.elt;
-    if (!isScore(input)) { return; }
-    input.removeAttribute("data-sending");
-    setState(input, "unsent", msg("unsent"));
-    banner("offline-banner", true);
-  }
-  document.body.addEventListener("htmx:sendError", unsent);
-  document.body.addEventListener("htmx:timeout", unsent);
 
   function requester(event) {
     var config = event.detail.requestConfig;
@@ -193,53 +241,59 @@
     return xhr.status === 401 || (xhr.responseURL || "").indexOf("/accounts/login/") !== -1;
   }
 
+  function answered(status) { return (status >= 200 && status < 300) || status === 409 || status === 422; }
+
   // Fired on the swap target: decide which answers replace the cell's state.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     if (!isScore(requester(event))) { return; }
-    var status = event.detail.xhr.status;
-    var swap = !loginExpired(event.detail.xhr) && ((status >= 200 && status < 300) || status === 409 || status === 422);
-    event.detail.shouldSwap = swap;
+    event.detail.shouldSwap = !loginExpired(event.detail.xhr) && answered(event.detail.xhr.status);
     event.detail.isError = false;
   });
 
-  // Fired on the input once the answer is handled (and swapped).
+  // Fired once the answer is handled (and swapped), and after a network error
+  // or a timeout (status 0). When the answer replaced the input itself (a
+  // conflict), htmx fires it on the nearest ancestor still in the page: the
+  // request's own element is in its configuration.
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var input = event.detail.elt;
+    var input = requester(event) || event.detail.elt;
     var xhr = event.detail.xhr;
-    if (!isScore(input) || !xhr || !xhr.status) { return; }
+    if (!isScore(input) || !xhr || input.id !== inFlight) { return; }
     var sent = input.getAttribute("data-sending");
     var sentComment = input.hasAttribute("data-sending-comment") ? input.getAttribute("data-sending-comment") : undefined;
     input.removeAttribute("data-sending");
     input.removeAttribute("data-sending-comment");
     var current = document.getElementById(input.id) || input;
     var status = xhr.status;
+    inFlight = null;
+    if (!status || status >= 500 || status === 429) {
+      setState(current, "unsent", msg("unsent"));
+      retryLater(parseInt(xhr.getResponseHeader && xhr.getResponseHeader("Retry-After"), 10) || 0);
+      return;
+    }
+    failures = 0;
     if (loginExpired(xhr)) {
+      parked[current.id] = true;
       setState(current, "login", msg("login"));
       banner("login-banner", true);
-      return;
-    }
-    if (status === 403) {
+    } else if (status === 403) {
       // Most often a form token that changed when the user logged in again elsewhere.
+      parked[current.id] = true;
       setState(current, "unsent", msg("reload"));
-      return;
+    } else {
+      markComment(commentOf(current));
+      settle(current, sent, sentComment);
+      if (!answered(status)) { setState(current, "error", msg("error")); }
+      if (!pending()) { banner("login-banner", false); }
     }
-    if (status >= 500) {
-      setState(current, "unsent", msg("error"));
-      return;
-    }
-    markComment(commentOf(current));
-    settle(current, sent, sentComment);
-    if (!((status >= 200 && status < 300) || status === 409 || status === 422)) {
-      setState(current, "error", msg("error"));
-    }
-    banner("offline-banner", false);
-    if (!pending()) { banner("login-banner", false); }
+    pump();
   });
 
-  window.addEventListener("offline", function () { banner("offline-banner", true); });
-  window.addEventListener("online", function () { banner("offline-banner", false); flush(); });
+  var sendButton = document.getElementById("queue-send-now");
+  if (sendButton) { sendButton.addEventListener("click", sendNow); }
+  window.addEventListener("offline", function () { showQueue("offline"); });
+  window.addEventListener("online", sendNow);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") { flush(); }
+    if (document.visibilityState === "visible") { sendNow(); }
   });
 
   // Keyboard: a digit that can only mean one score moves on; Enter and the arrows move between cells.
@@ -288,6 +342,6 @@
   }
 
   // Resend what an earlier visit left unsent, once htmx has wired the inputs (on DOMContentLoaded).
-  function start() { window.setTimeout(flush, 0); }
+  function start() { window.setTimeout(pump, 0); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accreditation.models import PhaseOneScore, ScoreSheet
 from tests.factories import AdministrationFactory, OfficialFactory, UserFactory
+from toa_portal.models import AuditEntry
 from workshops import services as workshop_services
 
 from .scoring_helpers import EXAMPLE_A, PASSING, Setup, save_url, sheet_url
@@ -104,6 +105,18 @@ def test_resending_the_same_value_with_an_old_version_is_not_a_conflict(client):
     response = client.post(save_url(setup, setup.nomination), {"value": "3", "version": "0"})
     assert response.status_code == 200
     assert PhaseOneScore.objects.get().version == 1
+
+
+def test_the_same_value_and_version_sent_twice_is_one_change_and_one_audit_entry(client):
+    """A retry after a lost answer: the second request finds its change already made."""
+    setup = Setup()
+    client.force_login(setup.assessors[0])
+    answers = [client.post(save_url(setup, setup.nomination), {"value": "4", "version": "0"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [a["X-Score-Version"] for a in answers] == ["1", "1"]
+    score = PhaseOneScore.objects.get()
+    assert (score.value, score.version) == (4, 1)
+    assert AuditEntry.objects.filter(action="score.record").count() == 1
 
 
 def test_save_answers_401_not_a_login_redirect_when_the_session_expired(client):

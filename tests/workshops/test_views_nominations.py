@@ -195,12 +195,12 @@ def test_nominate_docx_cv_accepted(client, s):
     assert response.status_code == 302
 
 
-def test_cv_download_is_an_attachment_with_the_original_name(client, s):
+def test_cv_download_is_an_attachment_named_after_the_official(client, s):
     client.force_login(s.user("focal_point"))
     response = client.get(reverse("workshops:nomination_cv", args=[s.nomination.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment")
-    assert "ana-cv.pdf" in response["Content-Disposition"]
+    assert response["Content-Disposition"] == 'attachment; filename="cv-ana-matrix.pdf"'
+    assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
 

@@ -1,0 +1,35 @@
+"""Background work shared by every app: sending one e-mail.
+
+Every e-mail of the portal is rendered first (in its recipient's language)
+and handed to this task, one recipient per task, so a slow or unreachable
+mail server never holds a web request, and a retry never sends twice to
+those already served. EMAIL_TIMEOUT bounds each attempt.
+"""
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+# A mail server that is down, refuses for a while or does not answer in time
+# (OSError covers the socket timeout): retried with back-off, for up to about half an hour.
+MAIL_RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
+
+
+@shared_task(
+    name="toa_portal.send_email",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=120,
+    time_limit=150,
+    **MAIL_RETRY,
+)
+def send_email(subject: str, body: str, to: str) -> None:
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
