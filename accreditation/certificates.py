@@ -151,8 +151,31 @@ def stylesheet():
     return cached
 
 
+CREDENTIAL_FILE_NAME = "credential.json"
+
+
+def archival_options(certificate: Certificate) -> dict:
+    """PDF/A-3u (every font embedded, text extractable in every script),
+    tagged, with the version's signed credential attached as its associated
+    file (AFRelationship Data, application/json)."""
+    from weasyprint import Attachment
+
+    options = {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
+    if certificate.credential:
+        options["attachments"] = [
+            Attachment(
+                string=certificate.credential,
+                name=CREDENTIAL_FILE_NAME,
+                description="Open Badges 3.0 verifiable credential",
+                relationship="Data",
+            )
+        ]
+    return options
+
+
 def render_pdf(certificate: Certificate) -> bytes:
-    """One A4 landscape page, with the document's title, author and subject."""
+    """One A4 landscape archival page (PDF/A-3u), with the document's title,
+    author, subject and language, and the signed credential attached."""
     from weasyprint import HTML
 
     html = render_html(certificate)
@@ -161,7 +184,9 @@ def render_pdf(certificate: Certificate) -> bytes:
         # render; zero (off) everywhere else.
         time.sleep(settings.CERTIFICATE_RENDER_TEST_DELAY)
     css, font_config = stylesheet()
-    return HTML(string=html, url_fetcher=url_fetcher()).write_pdf(stylesheets=[css], font_config=font_config)
+    return HTML(string=html, url_fetcher=url_fetcher()).write_pdf(
+        stylesheets=[css], font_config=font_config, **archival_options(certificate)
+    )
 
 
 def certificate_file_name(certificate: Certificate) -> str:

@@ -51,6 +51,22 @@ def _private_media(settings, tmp_path):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def credential_key_file(tmp_path_factory):
+    """One Ed25519 signing key for the whole run, outside the repository
+    (session-wide, so that module-scoped fixtures sign with it too)."""
+    from django.conf import settings
+
+    from accreditation.credentials.keys import signing_key_write
+
+    path = tmp_path_factory.mktemp("credential-key") / "signing-key.pem"
+    signing_key_write(path)
+    previous = settings.CREDENTIAL_SIGNING_KEY_FILE
+    settings.CREDENTIAL_SIGNING_KEY_FILE = path
+    yield path
+    settings.CREDENTIAL_SIGNING_KEY_FILE = previous
+
+
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
