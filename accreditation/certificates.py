@@ -154,13 +154,22 @@ def stylesheet():
 CREDENTIAL_FILE_NAME = "credential.json"
 
 
+def _unique_associated_files(document, pdf) -> None:
+    """WeasyPrint lists an embedded file twice in the catalogue's /AF (once
+    from the name tree, once from its file specification): keep each once."""
+    if "AF" in pdf.catalog:
+        unique = list(dict.fromkeys(pdf.catalog["AF"]))
+        pdf.catalog["AF"].clear()
+        pdf.catalog["AF"].extend(unique)
+
+
 def archival_options(certificate: Certificate) -> dict:
     """PDF/A-3u (every font embedded, text extractable in every script),
     tagged, with the version's signed credential attached as its associated
     file (AFRelationship Data, application/json)."""
     from weasyprint import Attachment
 
-    options = {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
+    options = {"pdf_variant": "pdf/a-3u", "pdf_tags": True, "finisher": _unique_associated_files}
     if certificate.credential:
         options["attachments"] = [
             Attachment(

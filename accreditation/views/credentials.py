@@ -79,13 +79,13 @@ def _verify_upload(request):
             response["Retry-After"] = "60"
             return _no_store(response)
         if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes + MULTIPART_OVERHEAD:
-            form = VerifyUploadForm(max_bytes=max_bytes)
-            form.add_error(
-                "file",
-                _("This file is larger than %(size)s MB: a credential or certificate is much smaller.")
+            # Refused before the body is read.
+            context = {
+                "form": VerifyUploadForm(max_bytes=max_bytes),
+                "upload_error": _("This file is larger than %(size)s MB: a credential or certificate is much smaller.")
                 % {"size": max_bytes // (1024 * 1024)},
-            )
-            return _no_store(render(request, UPLOAD_TEMPLATE, {"form": form}, status=413))
+            }
+            return _no_store(render(request, UPLOAD_TEMPLATE, context, status=413))
     form = VerifyUploadForm(request.POST or None, request.FILES or None, max_bytes=max_bytes)
     context = {"form": form, "Validity": Validity, "SUSPENDED": SUSPENDED}
     if request.method == "POST" and form.is_valid():
