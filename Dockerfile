@@ -26,8 +26,8 @@ RUN SECRET_KEY=image-build-only python manage.py compiletranslations \
     && SECRET_KEY=image-build-only python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 10001 --home-dir /app toa \
-    && mkdir -p /data/private \
-    && chown toa /data/private
+    && mkdir -p /data/private /data/keys \
+    && chown toa /data/private /data/keys
 USER toa
 
 EXPOSE 8000
