@@ -216,3 +216,18 @@ def test_bundled_loader_refuses_any_other_context():
         causes.append(str(error))
         error = error.__cause__ or error.__context__
     assert any("is not bundled with the portal" in cause for cause in causes)
+
+
+def test_expert_downloads_the_credential_from_their_pages(client, rendered):
+    from tests.factories import UserFactory
+
+    official = rendered.accreditation.official
+    official.user = UserFactory()
+    official.save(update_fields=["user"])
+    client.force_login(official.user)
+    url = reverse("accreditation:verify_credential", args=[rendered.verification_code])
+    link = f'href="{url}" download="{rendered.number}-v{rendered.version}.json"'
+
+    assert link in client.get("/").content.decode()
+    assert link in client.get(reverse("accreditation:certificate_detail", args=[rendered.pk])).content.decode()
+    assert client.get(url).content.decode() == rendered.credential
