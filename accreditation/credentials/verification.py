@@ -87,18 +87,25 @@ def _certificate_for(credential: dict) -> Certificate | None:
 
 
 def credential_check(credential: dict) -> CredentialCheck:
-    """The proof, then whether the portal issued exactly this credential."""
-    try:
-        proof.verify(credential, public_key_for=_public_key_for)
-    except proof.ProofInvalid as error:
-        return CredentialCheck(proof_holds=False, problem=str(error))
+    """Whether the portal issued exactly this credential, then its proof.
+
+    The comparison with the stored credential comes first: only a credential
+    the portal itself issued is canonicalised, so an upload crafted to make
+    RDF canonicalisation expensive costs nothing but a dictionary comparison."""
     certificate = _certificate_for(credential)
     if certificate is None or not certificate.credential:
         return CredentialCheck(proof_holds=False, problem=_("The portal has no record of this credential."))
     if json.loads(certificate.credential) != credential:
         return CredentialCheck(
             proof_holds=False,
-            problem=_("This credential differs from the one the portal issued for this certificate."),
+            problem=_(
+                "This credential differs from the one the portal issued for this certificate: "
+                "it was changed after signing."
+            ),
             certificate=certificate,
         )
+    try:
+        proof.verify(credential, public_key_for=_public_key_for)
+    except proof.ProofInvalid as error:
+        return CredentialCheck(proof_holds=False, problem=str(error), certificate=certificate)
     return CredentialCheck(proof_holds=True, certificate=certificate)

@@ -72,7 +72,8 @@ def verify_upload(request):
 
 @csrf_protect
 def _verify_upload(request):
-    max_bytes = settings.VERIFY_UPLOAD_MAX_BYTES
+    # Uploads are held in memory only, so never more than Django keeps in memory.
+    max_bytes = min(settings.VERIFY_UPLOAD_MAX_BYTES, settings.FILE_UPLOAD_MAX_MEMORY_SIZE - MULTIPART_OVERHEAD)
     if request.method == "POST":
         if _verify_throttled(request):
             response = render(request, "accreditation/certificates/verify_throttled.html", status=429)

@@ -2,7 +2,7 @@
 Bazaar's @digitalbazaar/vc with the eddsa-rdfc-2022 cryptosuite and the
 Bitstring Status List checker (tests/verifier/verify.mjs), resolving the
 portal's DID document and status lists from the live test server. One Node
-run checks the whole batch."""
+run checks the whole batch, signed with two keys (before and after a rotation)."""
 
 import copy
 import datetime as dt
@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from accreditation import services
@@ -45,6 +46,8 @@ def _issue(n, actor):
 
 def test_digital_bazaar_verifier_accepts_valid_credentials_and_reports_status(live_server, settings, tmp_path):
     settings.PUBLIC_BASE_URL = live_server.url
+    settings.CREDENTIAL_SIGNING_KEY_FILE = tmp_path / "signing-key.pem"
+    call_command("credential_key_create")
     actor = secretariat_user()
     valid, revoked, suspended, lifted, ended, reissued = _issue(6, actor)
     services.certificate_revoke(actor=actor, certificate=revoked, reason="Obtained by fraud.")
@@ -58,6 +61,9 @@ def test_digital_bazaar_verifier_accepts_valid_credentials_and_reports_status(li
     Suspension.objects.filter(accreditation=ended.accreditation).update(
         starts_on=yesterday - dt.timedelta(days=30), ends_on=yesterday
     )
+    # The key is rotated: the new version is signed with the new key, the others
+    # keep the old one, which the DID document still lists.
+    call_command("credential_key_create", "--rotate")
     newer = services.certificate_reissue(actor=actor, certificate=reissued, reason="Name corrected.")
     services.certificate_render(certificate_id=newer.pk)
     newer.refresh_from_db()
@@ -94,6 +100,8 @@ def test_digital_bazaar_verifier_accepts_valid_credentials_and_reports_status(li
     assert results["ended"]["statuses"] == {"revocation": False, "suspension": False}
     assert results["superseded"]["statuses"] == {"revocation": True, "suspension": False}
     assert results["new version"] == results["valid"]
+    old_key = credentials[valid.pk]["proof"]["verificationMethod"]
+    assert credentials[newer.pk]["proof"]["verificationMethod"] != old_key
     for name in ("revoked", "suspended", "lifted", "ended", "superseded"):
         # The proof holds and the status lists verified: only the bits differ.
         assert results[name]["verified"] is True, (name, results[name])

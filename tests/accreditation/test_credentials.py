@@ -76,6 +76,22 @@ def test_credential_proof_holds_and_fails_when_any_value_changes(rendered):
         assert "changed after signing" in check.problem
 
 
+def test_python_proof_check_fails_on_any_change_and_on_a_foreign_key(rendered):
+    credential = json.loads(rendered.credential)
+    method = credential["proof"]["verificationMethod"]
+    public_key = keys.public_key_from_multibase(method.partition("#")[2])
+    assert proof.verify(credential, public_key_for=lambda m: public_key) == method
+    changed = copy.deepcopy(credential)
+    changed["credentialSubject"]["achievement"]["criteria"]["narrative"] = "Attended a workshop."
+    with pytest.raises(proof.ProofInvalid, match="changed after signing"):
+        proof.verify(changed, public_key_for=lambda m: public_key)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    foreign = Ed25519PrivateKey.generate().public_key()
+    with pytest.raises(proof.ProofInvalid):
+        proof.verify(credential, public_key_for=lambda m: foreign)
+
+
 def test_credential_served_at_its_public_url_equals_the_stored_one(client, rendered):
     response = client.get(reverse("accreditation:verify_credential", args=[rendered.verification_code]))
     assert response.status_code == 200
