@@ -4,6 +4,8 @@ and the page that checks an uploaded credential or certificate PDF."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import Http404, HttpResponse, JsonResponse
@@ -20,6 +22,8 @@ from ..forms.certificates import VerifyUploadForm
 from ..models import Certificate
 from ..suspension import SUSPENDED
 from .certificates import _no_store, _verification, _verify_throttled, status_label
+
+logger = logging.getLogger(__name__)
 
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -57,7 +61,14 @@ def status_list(request, purpose, number):
     briefly by verifiers; re-signed only when its bits change)."""
     if purpose not in status.PURPOSES or number < 1:
         raise Http404(_("No such status list."))
-    return _public_json(status.status_list_credential(purpose, number), max_age=60)
+    try:
+        signed = status.status_list_credential(purpose, number)
+    except keys.SigningKeyMissing:
+        logger.exception("Status list %s/%s cannot be signed", purpose, number)
+        response = JsonResponse({"error": "unavailable"}, status=503)
+        response["Retry-After"] = "300"
+        return response
+    return _public_json(signed, max_age=60)
 
 
 @csrf_exempt

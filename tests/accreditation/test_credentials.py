@@ -215,6 +215,13 @@ def test_status_list_of_an_unknown_purpose_is_404(client, db):
     assert client.get("/credentials/status/revocation/0").status_code == 404
 
 
+def test_status_list_without_a_signing_key_answers_503_not_500(client, settings, tmp_path, db):
+    settings.CREDENTIAL_SIGNING_KEY_FILE = tmp_path / "absent.pem"
+    response = client.get("/credentials/status/revocation/1")
+    assert response.status_code == 503
+    assert response.json() == {"error": "unavailable"}
+
+
 def test_status_list_encoding_round_trips():
     encoded = status.encode([0, 7, 8, 131071], 131072)
     assert encoded.startswith("u")
