@@ -27,8 +27,8 @@ RUN SECRET_KEY=image-build-only python manage.py compiletranslations \
     && SECRET_KEY=image-build-only python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 10001 --home-dir /app toa \
-    && mkdir -p /data/private /app/var \
-    && chown toa /data/private /app/var
+    && mkdir -p /data/private /data/keys /app/var \
+    && chown toa /data/private /data/keys /app/var
 USER toa
 
 EXPOSE 8000

@@ -152,8 +152,40 @@ def stylesheet():
     return cached
 
 
+CREDENTIAL_FILE_NAME = "credential.json"
+
+
+def _unique_associated_files(document, pdf) -> None:
+    """WeasyPrint lists an embedded file twice in the catalogue's /AF (once
+    from the name tree, once from its file specification): keep each once."""
+    if "AF" in pdf.catalog:
+        unique = list(dict.fromkeys(pdf.catalog["AF"]))
+        pdf.catalog["AF"].clear()
+        pdf.catalog["AF"].extend(unique)
+
+
+def archival_options(certificate: Certificate) -> dict:
+    """PDF/A-3u (every font embedded, text extractable in every script),
+    tagged, with the version's signed credential attached as its associated
+    file (AFRelationship Data, application/json)."""
+    from weasyprint import Attachment
+
+    options = {"pdf_variant": "pdf/a-3u", "pdf_tags": True, "finisher": _unique_associated_files}
+    if certificate.credential:
+        options["attachments"] = [
+            Attachment(
+                string=certificate.credential,
+                name=CREDENTIAL_FILE_NAME,
+                description="Open Badges 3.0 verifiable credential",
+                relationship="Data",
+            )
+        ]
+    return options
+
+
 def render_pdf(certificate: Certificate) -> bytes:
-    """One A4 landscape page, with the document's title, author and subject.
+    """One A4 landscape archival page (PDF/A-3u), with the document's title,
+    author, subject and language, and the signed credential attached.
     Raises fonts.MissingGlyph rather than draw a letter as an empty box."""
     from weasyprint import HTML
 
@@ -163,11 +195,15 @@ def render_pdf(certificate: Certificate) -> bytes:
         # render; zero (off) everywhere else.
         time.sleep(settings.CERTIFICATE_RENDER_TEST_DELAY)
     css, font_config = stylesheet()
+    options = archival_options(certificate)
+    finisher = options.pop("finisher")
     try:
         with fonts.notdef_as_error(font_config):
-            document = HTML(string=html, url_fetcher=url_fetcher()).render(stylesheets=[css], font_config=font_config)
+            document = HTML(string=html, url_fetcher=url_fetcher()).render(
+                stylesheets=[css], font_config=font_config, **options
+            )
             fonts.check_coverage(document, font_config)
-            return document.write_pdf()
+            return document.write_pdf(finisher=finisher, **options)
     except fonts.MissingGlyph:
         # The next render (the Secretariat's retry) reads fontconfig afresh
         # and sees a font installed since.

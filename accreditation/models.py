@@ -286,6 +286,9 @@ class Certificate(models.Model):
     revoked_on = models.DateField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)
     expiry_reminder_sent = models.BooleanField(default=False)
+    # The signed Open Badges credential of this version, exactly as served and
+    # embedded in the PDF; signed once, before its first render.
+    credential = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -306,6 +309,56 @@ class Certificate(models.Model):
 
     def get_public_verify_url(self):
         return settings.PUBLIC_BASE_URL + self.get_verify_url()
+
+
+class Suspension(models.Model):
+    """A temporary suspension of an accreditation (Secretariat, with a reason
+    and an end date): while it runs, the current certificate is on the
+    suspension status list and verification says suspended. It ends by itself
+    after `ends_on`; the daily task records the lifting."""
+
+    accreditation = models.ForeignKey(Accreditation, on_delete=models.PROTECT, related_name="suspensions")
+    reason = models.TextField(_("reason"))
+    starts_on = models.DateField(_("suspended from"))
+    ends_on = models.DateField(_("suspended until"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="suspension_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["accreditation"], condition=models.Q(lifted_on__isnull=True), name="suspension_one_open"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.accreditation} — {self.starts_on}–{self.ends_on}"
+
+
+class CredentialKey(models.Model):
+    """A public key the portal has signed credentials with (the private key
+    stays in its file). The DID document lists them all, so credentials
+    signed before a key rotation stay verifiable."""
+
+    public_key_multibase = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credential signing key")
+        verbose_name_plural = _("credential signing keys")
+
+    def __str__(self):
+        return self.public_key_multibase
 
 
 class RosterProfile(models.Model):

@@ -26,6 +26,7 @@ from workshops.models import FieldCriterion, Nomination, Workshop, WorkshopCrite
 from workshops.selectors import conflict_reason
 
 from . import passrule
+from .credentials.badge import certificate_credential_sign
 from .enums import (
     AccreditationStatus,
     Availability,
@@ -907,6 +908,8 @@ def _render_stale_before(now: dt.datetime) -> dt.datetime:
 
 def certificate_render(*, certificate_id: int) -> str | None:
     """Render a certificate's PDF if it is waiting for one, exactly once.
+    The version's credential is signed before its first render (once) and
+    embedded in the PDF.
 
     The certificate is claimed by a conditional update (queued, or rendering
     past the time limit → rendering): of two workers given it at once only one
@@ -935,6 +938,7 @@ def certificate_render(*, certificate_id: int) -> str | None:
     certificate = None
     try:
         certificate = certificates.certificate_for_render(certificate_id)
+        certificate_credential_sign(certificate=certificate)
         pdf = certificates.render_pdf(certificate)
         with transaction.atomic():
             if mine.select_for_update().values_list("pk", flat=True).first() is None:

@@ -78,3 +78,12 @@ def send_certificate_mail(certificate_id: int, template: str) -> None:
     )
     if certificate is not None:
         certificate_mail(template=template, certificate=certificate)
+
+
+@shared_task(
+    name="accreditation.lift_ended_suspensions", acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=330
+)
+def lift_ended_suspensions() -> int:
+    from .suspension import suspensions_lift_ended
+
+    return suspensions_lift_ended()

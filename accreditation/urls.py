@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessment, certificates, phase_two
+from .views import assessment, certificates, credentials, phase_two, suspension
 
 app_name = "accreditation"
 
@@ -53,13 +53,23 @@ assessment_urls = [
 
 # Certificates, verification, revocation, re-issue, bulk jobs, roster (accreditation/views/certificates.py).
 certificate_urls = [
+    path("verify/", credentials.verify_upload, name="verify_upload"),
     path("verify/<str:code>/", certificates.verify, name="verify"),
+    path("verify/<str:code>/credential.json", credentials.credential_json, name="verify_credential"),
+    path(".well-known/did.json", credentials.did_document, name="did_document"),
+    path(
+        "credentials/status/<str:purpose>/<int:number>",
+        credentials.status_list,
+        name="status_list",
+    ),
     path("certificates/", certificates.certificate_list, name="certificate_list"),
     path("certificates/<int:pk>/", certificates.certificate_detail, name="certificate_detail"),
     path("certificates/<int:pk>/download/", certificates.certificate_download, name="certificate_download"),
     path("certificates/<int:pk>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
     path("certificates/<int:pk>/reissue/", certificates.certificate_reissue, name="certificate_reissue"),
     path("certificates/<int:pk>/retry/", certificates.certificate_retry, name="certificate_retry"),
+    path("certificates/<int:pk>/suspend/", suspension.certificate_suspend, name="certificate_suspend"),
+    path("certificates/<int:pk>/suspension/lift/", suspension.suspension_lift, name="suspension_lift"),
     path(
         "certificates/workshops/<int:workshop_id>/rerender/",
         certificates.workshop_rerender,

@@ -7,7 +7,11 @@
 1. In this process: the median time to render one certificate (a Japanese
    name, so a CJK font is subset and embedded) against the time WeasyPrint
    takes for a minimal one-page A4 document with one line in each of the same
-   fonts. Target: within 2x.
+   fonts. Target: within 2x. Then what archiving costs: the same certificate
+   as a plain PDF (no PDF/A, no tags, nothing attached), as PDF/A-3u without
+   the credential, and as it is rendered (PDF/A-3u, tagged, the credential
+   attached); and signing the credential (RDFC-1.0 canonicalisation of the
+   credential and its proof options, Ed25519), done once per version.
 2. A real worker (prefork, concurrency 2, worker_max_tasks_per_child as in the
    settings) renders --count certificates end to end: from publishing the
    tasks to every certificate recorded `rendered`. Target: 1,000 in < 60 s.
@@ -39,12 +43,15 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000, help="certificates rendered by the worker (default 1000)")
     parser.add_argument("--samples", type=int, default=25, help="renders timed in this process (default 25)")
+    parser.add_argument("--single-only", action="store_true", help="only step 1 (no worker is started)")
     return parser.parse_args()
 
 
 def setup_django(media_root: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "toa_portal.settings")
     os.environ["PRIVATE_MEDIA_ROOT"] = media_root
+    # A signing key of its own, in the temporary folder (the workers inherit it).
+    os.environ["CREDENTIAL_SIGNING_KEY_FILE"] = str(Path(media_root) / "credential-signing-key.pem")
     os.environ.pop("FILE_STORAGE_BACKEND", None)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL=postgres://… (the worker processes share the database).")
@@ -53,6 +60,9 @@ def setup_django(media_root: str) -> None:
     import django
 
     django.setup()
+    from accreditation.credentials.keys import key_path, signing_key_write
+
+    signing_key_write(key_path())
 
 
 def median_seconds(function, samples: int) -> float:
@@ -64,6 +74,19 @@ def median_seconds(function, samples: int) -> float:
         function()
         timings.append(time.perf_counter() - started)
     return statistics.median(timings)
+
+
+def medians_interleaved(functions, samples: int) -> list[float]:
+    """The median time of each function, timed in turn, round after round."""
+    for function in functions:
+        function()
+    timings = [[] for _ in functions]
+    for _ in range(samples):
+        for function, times in zip(functions, timings, strict=True):
+            started = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - started)
+    return [statistics.median(times) for times in timings]
 
 
 MINIMAL_DOCUMENT = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Minimal</title></head>
@@ -102,6 +125,23 @@ def minimal_renderer(*, reuse_fonts: bool):
             font_config = FontConfiguration()
             css = CSS(string=style, url_fetcher=fetcher, font_config=font_config)
         return HTML(string=MINIMAL_DOCUMENT, url_fetcher=fetcher).write_pdf(stylesheets=[css], font_config=font_config)
+
+    return render
+
+
+def renderer_with(certificate, **options):
+    """render_pdf with other PDF options (the same HTML, stylesheet and fonts)."""
+    from weasyprint import HTML
+
+    from accreditation import certificates
+
+    html = certificates.render_html(certificate)
+    css, font_config = certificates.stylesheet()
+
+    def render() -> bytes:
+        return HTML(string=html, url_fetcher=certificates.url_fetcher()).write_pdf(
+            stylesheets=[css], font_config=font_config, **options
+        )
 
     return render
 
@@ -266,8 +306,11 @@ def run(args, certificates, services, media_root: Path) -> None:
 
     print(f"Certificate render benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs")
     print("Load average before (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    from accreditation.credentials.badge import certificate_credential_sign, sign_credential
+
     certificate = issue_one_certificate()
     loaded = certificates.certificate_for_render(certificate.pk)
+    certificate_credential_sign(certificate=loaded)
 
     # 1. One certificate against a minimal document with the same fonts.
     render_only = median_seconds(lambda: certificates.render_pdf(loaded), args.samples)
@@ -291,6 +334,32 @@ def run(args, certificates, services, media_root: Path) -> None:
     ratio = render_only / minimal
     print(f"   ratio render_pdf / minimal, like for like     {ratio:7.2f}x   (target ≤ 2x: {_verdict(ratio <= 2)})")
     print(f"   ratio render_pdf / minimal with fresh fonts   {render_only / minimal_fresh:7.2f}x")
+
+    # 1b. What the archival format and the embedded credential cost.
+    plain_render = renderer_with(loaded)
+    pdfa_options = certificates.archival_options(loaded)
+    pdfa_options.pop("attachments")
+    pdfa_render = renderer_with(loaded, **pdfa_options)
+    # Round robin, so that a change in the machine's load weighs on all three alike.
+    plain, pdfa, archival = medians_interleaved(
+        [plain_render, pdfa_render, lambda: certificates.render_pdf(loaded)], args.samples
+    )
+    signing = median_seconds(lambda: sign_credential(loaded), args.samples)
+    sizes = {name: len(render()) for name, render in (("plain", plain_render), ("pdfa", pdfa_render))}
+    print(f"   what archiving costs (median of {args.samples}):")
+    print(
+        f"     plain PDF (no PDF/A, no tags, no attachment)  {plain * 1000:7.1f} ms  ({sizes['plain'] / 1024:.0f} KiB)"
+    )
+    print(f"     PDF/A-3u, tagged, no attachment             {pdfa * 1000:7.1f} ms  ({sizes['pdfa'] / 1024:.0f} KiB)")
+    print(f"     PDF/A-3u, tagged, credential attached       {archival * 1000:7.1f} ms  ({size / 1024:.0f} KiB)")
+    print(
+        f"     PDF/A and credential over plain              {(archival - plain) * 1000:+7.1f} ms  ({(archival / plain - 1) * 100:+.0f}%)"
+    )
+    print(
+        f"     signing the credential (once per version)   {signing * 1000:7.1f} ms  ({len(loaded.credential)} bytes)"
+    )
+    if args.single_only:
+        return
 
     # 2. A real worker renders `count` certificates end to end.
     ids = copies_of(certificate, args.count)

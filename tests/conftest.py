@@ -51,6 +51,29 @@ def _private_media(settings, tmp_path):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def credential_key_file(tmp_path_factory):
+    """One Ed25519 signing key for the whole run, outside the repository
+    (session-wide, so that module-scoped fixtures sign with it too, and in the
+    environment, so that the worker processes some tests start use it as well)."""
+    from django.conf import settings
+
+    from accreditation.credentials.keys import signing_key_write
+
+    path = tmp_path_factory.mktemp("credential-key") / "signing-key.pem"
+    signing_key_write(path)
+    previous = settings.CREDENTIAL_SIGNING_KEY_FILE
+    previous_env = os.environ.get("CREDENTIAL_SIGNING_KEY_FILE")
+    settings.CREDENTIAL_SIGNING_KEY_FILE = path
+    os.environ["CREDENTIAL_SIGNING_KEY_FILE"] = str(path)
+    yield path
+    settings.CREDENTIAL_SIGNING_KEY_FILE = previous
+    if previous_env is None:
+        os.environ.pop("CREDENTIAL_SIGNING_KEY_FILE", None)
+    else:
+        os.environ["CREDENTIAL_SIGNING_KEY_FILE"] = previous_env
+
+
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

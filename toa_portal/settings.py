@@ -228,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-sweep": {"task": "accreditation.sweep_certificates", "schedule": 60.0},
     # Mark expired certificates, remind experts 90 days before expiry.
     "certificates-expiry": {"task": "accreditation.expire_certificates", "schedule": crontab(hour=2, minute=15)},
+    # Record the end of suspensions that reached their end date.
+    "suspensions-lift": {"task": "accreditation.lift_ended_suspensions", "schedule": crontab(hour=0, minute=10)},
     # Remind focal points of nomination deadlines falling in the next seven days.
     "nomination-deadline-reminders": {
         "task": "workshops.send_deadline_reminders",
@@ -245,6 +247,19 @@ CERTIFICATE_SIGNATORY = env.str("CERTIFICATE_SIGNATORY", default="")
 CERTIFICATE_RENDER_TEST_DELAY = env.float("CERTIFICATE_RENDER_TEST_DELAY", default=0.0)
 # Public verification: requests per IP address and minute before answering 429.
 VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=30)
+# The largest credential (JSON) or certificate (PDF) the verification page accepts.
+VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
+
+# Verifiable credentials: the Ed25519 private key that signs them (a PEM file,
+# never in the database or the repository; `manage.py credential_key_create`
+# writes it, and with DEBUG on a missing one is created at first use), and the
+# issuer's name in every credential. The issuer is did:web of PUBLIC_BASE_URL's host.
+CREDENTIAL_SIGNING_KEY_FILE = env.path(
+    "CREDENTIAL_SIGNING_KEY_FILE", default=str(VAR_DIR / "credential-signing-key.pem")
+)
+CREDENTIAL_ISSUER_NAME = env.str("CREDENTIAL_ISSUER_NAME", default="World Customs Organization")
+# Bits per Bitstring Status List (the specification's minimum, for herd privacy).
+CREDENTIAL_STATUS_LIST_SIZE = 131072
 
 # The cache holds the verification throttle. Local memory by default (per
 # process); several web processes share one with CACHE_URL=redis://host:6379/N.

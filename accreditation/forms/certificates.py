@@ -64,3 +64,51 @@ class RosterProfileForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+
+class SuspendForm(forms.Form):
+    ends_on = forms.DateField(
+        label=_("Suspended until"),
+        help_text=_("The last day of the suspension; it ends by itself after this date."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the suspension"),
+        help_text=_(
+            "Kept in the audit trail; public verification shows only that the certificate is suspended, and until when."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LiftSuspensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the suspension ends early"),
+        help_text=_("Kept in the audit trail."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class VerifyUploadForm(forms.Form):
+    """A credential (JSON) or certificate PDF to check; read in memory, never stored."""
+
+    file = forms.FileField(
+        label=_("Credential or certificate"),
+        help_text=_("The credential file (.json) or the certificate PDF, at most %(size)s MB."),
+    )
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.fields["file"].help_text = self.fields["file"].help_text % {"size": max_bytes // (1024 * 1024)}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("This file is larger than %(size)s MB: a credential or certificate is much smaller."),
+                params={"size": self.max_bytes // (1024 * 1024)},
+            )
+        return upload

@@ -30,6 +30,7 @@ from ..enums import RenderState, Validity
 from ..forms.certificates import CertificateFilter, ReissueForm, RevokeForm, RosterFilterForm, RosterProfileForm
 from ..models import BulkJob, Certificate, RosterProfile
 from ..selectors import certificates_visible_to, phase_two_released, roster
+from ..suspension import SUSPENDED, current_suspension, with_suspension
 
 PAGE_SIZE = 50
 
@@ -53,7 +54,7 @@ def _error_text(error: DomainError) -> str:
 def certificate_list(request):
     user = request.user
     secretariat = is_secretariat(user)
-    certificates = certificates_visible_to(user).order_by("-issued_on", "number", "-version")
+    certificates = with_suspension(certificates_visible_to(user)).order_by("-issued_on", "number", "-version")
     workshops = Workshop.objects.filter(
         pk__in=certificates.order_by().values("accreditation__nomination__workshop")
     ).order_by("-start_date")
@@ -88,6 +89,7 @@ def certificate_detail(request, pk):
             "versions": versions,
             "expert_type_label": expert_type_label(certificate.accreditation.expert_type),
             "secretariat": is_secretariat(request.user),
+            "suspension": current_suspension(certificate.accreditation_id),
             "RenderState": RenderState,
             "Validity": Validity,
         },
@@ -218,6 +220,9 @@ def _verification(certificate: Certificate, today) -> dict:
     status = certificate.validity
     if status == Validity.VALID and certificate.valid_until < today:
         status = Validity.EXPIRED
+    suspension = current_suspension(certificate.accreditation_id, today=today) if status == Validity.VALID else None
+    if suspension is not None:
+        status = SUSPENDED
     accreditation = certificate.accreditation
     official = accreditation.official
     data = {
@@ -235,6 +240,12 @@ def _verification(certificate: Certificate, today) -> dict:
     }
     if status == Validity.REVOKED:
         data["revoked_on"] = certificate.revoked_on
+    if suspension is not None:
+        data["suspended_until"] = suspension.ends_on
+    if certificate.credential:
+        data["credential"] = settings.PUBLIC_BASE_URL + reverse(
+            "accreditation:verify_credential", args=[certificate.verification_code]
+        )
     if status == Validity.SUPERSEDED:
         newer = (
             Certificate.objects.filter(number=certificate.number, version__gt=certificate.version)
@@ -244,6 +255,10 @@ def _verification(certificate: Certificate, today) -> dict:
         if newer is not None:
             data["superseded_by"] = {"number": newer.number, "version": newer.version, "url": newer.get_verify_url()}
     return data
+
+
+def status_label(status: str) -> str:
+    return _("Suspended") if status == SUSPENDED else Validity(status).label
 
 
 def _no_store(response):
@@ -280,7 +295,7 @@ def verify(request, code):
         render(
             request,
             "accreditation/certificates/verify.html",
-            {"v": data, "status_label": Validity(data["status"]).label, "Validity": Validity},
+            {"v": data, "status_label": status_label(data["status"]), "Validity": Validity, "SUSPENDED": SUSPENDED},
         )
     )
 

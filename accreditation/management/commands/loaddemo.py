@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accreditation.credentials import keys
 from accreditation.demo import DEMO_ACCOUNTS, load_demo
 
 
@@ -15,6 +16,12 @@ class Command(BaseCommand):
             raise CommandError(
                 "The demo accounts share a public password; refusing with DEBUG off. Use --force if you mean it."
             )
+        # The demo's certificates are signed: a development key is created
+        # under var/ when none is configured.
+        path = keys.key_path()
+        if not path.exists():
+            keys.signing_key_write(path)
+            self.stdout.write(f"Credential signing key created at {path} (development only).")
         # The demo's addresses are invented: its notices are not sent anywhere.
         backend, settings.EMAIL_BACKEND = settings.EMAIL_BACKEND, "django.core.mail.backends.dummy.EmailBackend"
         try:
