@@ -121,6 +121,8 @@ AXES_USERNAME_CALLABLE = "candidates.auth.axes_username"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's own date formats per language (toa_portal/dates.py shows every date through them).
+FORMAT_MODULE_PATH = ["toa_portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -155,7 +155,6 @@ def _workshop_context(request, workshop, **forms):
         "workshop": workshop,
         "nominations": nominations,
         "secretariat": secretariat,
-        "deadline_local": services.deadline_local(workshop),
         "deadline_passed": services.deadline_passed(workshop),
         "curriculum": workshop.curriculum.all(),
         "exercises": workshop.exercises.all(),
@@ -410,7 +409,6 @@ def nomination_create(request, pk):
         {
             "form": form,
             "workshop": workshop,
-            "deadline_local": services.deadline_local(workshop),
             "deadline_passed": services.deadline_passed(workshop),
         },
     )
@@ -468,7 +466,6 @@ def _nomination_context(request, nomination, **forms):
             and not services.deadline_passed(nomination.workshop)
             else None
         ),
-        "deadline_local": services.deadline_local(nomination.workshop),
     }
 
 

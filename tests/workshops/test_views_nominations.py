@@ -136,7 +136,7 @@ def test_nominate_after_deadline_in_workshop_time_zone_is_refused(client, s):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Nominations closed on" in page
-    assert "(Asia/Tokyo time)" in page
+    assert "(Asia/Tokyo)" in page
     assert not Nomination.objects.filter(workshop=workshop).exists()
     assert not Official.objects.filter(email_key="an.nguyen@customs.example").exists()  # rolled back
 
