@@ -47,7 +47,13 @@ from .forms import (
 )
 from .models import AssessorAssignment, DeclaredConflict, Nomination
 from .rules import assigned_workshop_ids
-from .selectors import eligible_assessor_map, nomination_counts, nominations_visible_to, workshops_visible_to
+from .selectors import (
+    eligible_assessor_map,
+    nomination_counts,
+    nominations_visible_to,
+    places_left,
+    workshops_visible_to,
+)
 
 PAGE_SIZE = 50
 # Sections the accreditation app provides (released results); rendered only when they exist.
@@ -383,7 +389,9 @@ def nomination_create(request, pk):
     if not focal_administration_ids(request.user):
         raise PermissionDenied
     administrations = _focal_administrations(request.user)
-    form = NominationForm(request.POST or None, request.FILES or None, administrations=administrations)
+    form = NominationForm(
+        request.POST or None, request.FILES or None, administrations=administrations, user_id=request.user.pk
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -398,11 +406,14 @@ def nomination_create(request, pk):
         except ValidationError as error:
             form.add_error(None, _error_text(error))
         else:
+            form.discard_kept_cv()
             messages.success(
                 request,
                 _("The nomination of %(name)s has been submitted.") % {"name": nomination.official.name_latin},
             )
             return redirect(nomination)
+    if request.method == "POST":
+        form.keep_cv()
     return render(
         request,
         "workshops/nomination_form.html",
@@ -410,6 +421,7 @@ def nomination_create(request, pk):
             "form": form,
             "workshop": workshop,
             "deadline_passed": services.deadline_passed(workshop),
+            "places": places_left(workshop, administrations),
         },
     )
 
