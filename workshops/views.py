@@ -450,9 +450,11 @@ def _nomination_context(request, nomination, **forms):
     user = request.user
     secretariat = is_secretariat(user)
     owner = _is_owner_focal_point(user, nomination)
-    history = AuditEntry.objects.filter(
-        object_type="workshops.nomination", object_id=str(nomination.pk)
-    ).select_related("actor")
+    history = (
+        AuditEntry.objects.filter(object_type="workshops.nomination", object_id=str(nomination.pk))
+        .select_related("actor")
+        .prefetch_related("actor__groups")
+    )
     return {
         "nomination": nomination,
         "workshop": nomination.workshop,
