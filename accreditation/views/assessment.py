@@ -374,7 +374,7 @@ def workshop_results_export(request, workshop_id):
     header = [_("Candidate"), _("Administration"), _("Exercise"), _("Criterion"), *names]
     header += [_("Combined"), _("Moderated"), _("Flagged")]
     # "n/e": the assessor is not eligible for this candidate (a conflict of interest).
-    not_eligible, yes = pgettext("not eligible, abbreviated", "n/e"), _("yes")
+    not_eligible, yes = pgettext("not eligible", "n/e"), _("yes")
     rows = []
     for row in grid.rows:
         for cell in row.cells:

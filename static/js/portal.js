@@ -27,7 +27,8 @@
   "use strict";
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (ignored) { return; }
-  var lang = document.documentElement.lang || undefined;
+  // The portal writes English dates day first ("23 Dec 2026"), as British English does.
+  var lang = document.documentElement.lang === "en" ? "en-GB" : (document.documentElement.lang || undefined);
   document.querySelectorAll("time[data-viewer-time]").forEach(function (element) {
     if (element.getAttribute("data-zone") === zone) { return; }
     var when = new Date(element.getAttribute("datetime"));
