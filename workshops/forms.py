@@ -294,6 +294,7 @@ class NominationForm(forms.Form):
     def clean_cv(self):
         cv = self.cleaned_data["cv"]
         if cv:
+            self.discard_kept_cv()  # a newly chosen file replaces the kept one
             self.kept_cv_token, self.kept_cv_name = "", None
         elif self.kept_cv_token:
             cv = pending_uploads.load(self.kept_cv_token, user_id=self.user_id)
