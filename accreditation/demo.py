@@ -5,6 +5,7 @@ nominations. Everything goes through the same services as the portal."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -202,6 +203,16 @@ def _official(iso3, name, *, native="", lang="", mail_lang="en", with_account=Fa
     return official
 
 
+@contextmanager
+def _at(moment: dt.datetime):
+    """Build this part of the story at its own moment, so that every timestamp
+    (submitted, decided, released, the audit trail) follows the story."""
+    import time_machine
+
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
 def _nominate(actor, workshop, official, when: dt.datetime):
     return workshop_services.nomination_submit(
         actor=actor,
@@ -227,125 +238,151 @@ def _score_sheets(workshop, nomination, assessors, tables):
 def build_kashiwa(*, programme, secretariat, assessors, fieldeval, password):
     jpn = Administration.objects.get(code="JPN")
     tz = ZoneInfo("Asia/Tokyo")
-    workshop = workshop_services.workshop_create(
-        actor=secretariat,
-        programme=programme,
-        curriculum=CURRICULUM,
-        title=KASHIWA_TITLE,
-        venue="WCO Regional Training Centre",
-        city="Kashiwa",
-        host_administration=jpn,
-        start_date=dt.date(2023, 10, 10),
-        end_date=dt.date(2023, 10, 13),
-        language="en",
-        funder="Customs Cooperation Fund of Japan (CCF/Japan)",
-        capacity=10,
-        nomination_deadline=dt.datetime(2023, 8, 31, 17, 0, tzinfo=tz),
-        timezone="Asia/Tokyo",
-        status=WorkshopStatus.OPEN,
-    )
-    for assessor in assessors:
-        workshop_services.assessor_assign(actor=secretariat, workshop=workshop, assessor=assessor)
-    nominations = {}
-    for iso3, name, native, lang, mail_lang, *_rest in KASHIWA:
-        official = _official(
-            iso3, name, native=native, lang=lang, mail_lang=mail_lang, with_account=True, password=password
+    with _at(dt.datetime(2023, 6, 15, 10, 0, tzinfo=tz)):
+        workshop = workshop_services.workshop_create(
+            actor=secretariat,
+            programme=programme,
+            curriculum=CURRICULUM,
+            title=KASHIWA_TITLE,
+            venue="WCO Regional Training Centre",
+            city="Kashiwa",
+            host_administration=jpn,
+            start_date=dt.date(2023, 10, 10),
+            end_date=dt.date(2023, 10, 13),
+            language="en",
+            funder="Customs Cooperation Fund of Japan (CCF/Japan)",
+            capacity=10,
+            nomination_deadline=dt.datetime(2023, 8, 31, 17, 0, tzinfo=tz),
+            timezone="Asia/Tokyo",
+            status=WorkshopStatus.OPEN,
         )
-        nomination = _nominate(secretariat, workshop, official, dt.datetime(2023, 8, 1, 9, 0, tzinfo=tz))
-        nominations[iso3] = workshop_services.nomination_accept(actor=secretariat, nomination=nomination)
-    workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.CLOSED)
-    workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
-    for iso3, *_names, table_a, table_b, _moderation in KASHIWA:
-        workshop_services.nomination_attendance(actor=secretariat, nomination=nominations[iso3], attendance="attended")
-        _score_sheets(workshop, nominations[iso3], assessors, [table_a, table_b])
-    for exercise in workshop.exercises.all():
         for assessor in assessors:
-            services.score_sheet_submit(actor=assessor, workshop=workshop, exercise=exercise)
+            workshop_services.assessor_assign(actor=secretariat, workshop=workshop, assessor=assessor)
+    nominations = {}
+    for day, (iso3, name, native, lang, mail_lang, *_rest) in enumerate(KASHIWA):
+        when = dt.datetime(2023, 8, 1 + day, 9, 0, tzinfo=tz)
+        with _at(when):
+            official = _official(
+                iso3, name, native=native, lang=lang, mail_lang=mail_lang, with_account=True, password=password
+            )
+            nominations[iso3] = _nominate(secretariat, workshop, official, when)
+    with _at(dt.datetime(2023, 9, 5, 10, 0, tzinfo=tz)):
+        for iso3, nomination in nominations.items():
+            nominations[iso3] = workshop_services.nomination_accept(actor=secretariat, nomination=nomination)
+        workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.CLOSED)
+    with _at(dt.datetime(2023, 10, 10, 8, 30, tzinfo=tz)):
+        workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
+        for iso3, *_rest in KASHIWA:
+            workshop_services.nomination_attendance(
+                actor=secretariat, nomination=nominations[iso3], attendance="attended"
+            )
+    with _at(dt.datetime(2023, 10, 12, 15, 0, tzinfo=tz)):
+        for iso3, *_names, table_a, table_b, _moderation in KASHIWA:
+            _score_sheets(workshop, nominations[iso3], assessors, [table_a, table_b])
+    with _at(dt.datetime(2023, 10, 13, 17, 0, tzinfo=tz)):
+        for exercise in workshop.exercises.all():
+            for assessor in assessors:
+                services.score_sheet_submit(actor=assessor, workshop=workshop, exercise=exercise)
     exercises = {e.code: e for e in workshop.exercises.all()}
     criteria = {c.code: c for c in workshop.criteria.all()}
-    for iso3, *_rest, moderation in KASHIWA:
-        if moderation:
-            ex, c, value = moderation
-            services.phase_one_moderate(
+    with _at(dt.datetime(2023, 10, 18, 11, 0, tzinfo=tz)):
+        for iso3, *_rest, moderation in KASHIWA:
+            if moderation:
+                ex, c, value = moderation
+                services.phase_one_moderate(
+                    actor=secretariat,
+                    nomination=nominations[iso3],
+                    exercise=exercises[ex],
+                    criterion=criteria[c],
+                    value=value,
+                    note="Assessors reviewed the role-play recording together and agreed on 4.",
+                )
+    with _at(dt.datetime(2023, 10, 27, 10, 0, tzinfo=tz)):
+        for nomination in nominations.values():
+            decision = services.phase_one_decide(
                 actor=secretariat,
-                nomination=nominations[iso3],
-                exercise=exercises[ex],
-                criterion=criteria[c],
-                value=value,
-                note="Assessors reviewed the role-play recording together and agreed on 4.",
+                nomination=nomination,
+                feedback="Thank you for your active participation in the Kashiwa workshop.",
+                effective_date=dt.date(2023, 10, 27),
             )
-    for nomination in nominations.values():
-        decision = services.phase_one_decide(
-            actor=secretariat,
-            nomination=nomination,
-            feedback="Thank you for your active participation in the Kashiwa workshop.",
-            effective_date=dt.date(2023, 10, 27),
-        )
-        services.decision_release(actor=secretariat, decision=decision)
-    workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.COMPLETED)
+            services.decision_release(actor=secretariat, decision=decision)
+        workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.COMPLETED)
 
     field_criteria = list(programme.field_criteria.all())
     for iso3, values, recommendation, submitted, decided in KASHIWA_FIELD:
         nomination = nominations[iso3]
-        evaluation = services.field_evaluation_assign(
-            actor=secretariat,
-            nomination=nomination,
-            evaluator=fieldeval,
-            mission_place=f"{nomination.official.administration.name}: national IPR enforcement training",
-            mission_start=dt.date(2024, 3, 4),
-            mission_end=dt.date(2024, 3, 8),
-            mission_type=MissionType.NATIONAL_TRAINING,
-            role=MissionRole.CO_FACILITATOR,
-        )
-        for criterion, value in zip(field_criteria, values, strict=True):
-            services.field_score_record(actor=fieldeval, evaluation=evaluation, criterion=criterion, value=value)
-        if submitted:
-            services.field_evaluation_submit(
-                actor=fieldeval,
-                evaluation=evaluation,
-                narrative="Delivered the counterfeit-detection sessions confidently and adapted cases to local seizures.",
-                recommendation=recommendation,
-            )
-        if decided:
-            decision = services.phase_two_decide(
+        with _at(dt.datetime(2024, 1, 15, 10, 0, tzinfo=tz)):
+            evaluation = services.field_evaluation_assign(
                 actor=secretariat,
                 nomination=nomination,
-                feedback="Congratulations on your accreditation.",
-                effective_date=dt.date(2024, 4, 15),
+                evaluator=fieldeval,
+                mission_place=f"{nomination.official.administration.name}: national IPR enforcement training",
+                mission_start=dt.date(2024, 3, 4),
+                mission_end=dt.date(2024, 3, 8),
+                mission_type=MissionType.NATIONAL_TRAINING,
+                role=MissionRole.CO_FACILITATOR,
             )
-            services.decision_release(actor=secretariat, decision=decision)
+        with _at(dt.datetime(2024, 3, 8, 16, 0, tzinfo=tz)):
+            for criterion, value in zip(field_criteria, values, strict=True):
+                services.field_score_record(actor=fieldeval, evaluation=evaluation, criterion=criterion, value=value)
+        if submitted:
+            with _at(dt.datetime(2024, 3, 12, 10, 0, tzinfo=tz)):
+                services.field_evaluation_submit(
+                    actor=fieldeval,
+                    evaluation=evaluation,
+                    narrative=(
+                        "Delivered the counterfeit-detection sessions confidently and adapted cases to local seizures."
+                    ),
+                    recommendation=recommendation,
+                )
+        if decided:
+            with _at(dt.datetime(2024, 4, 15, 10, 0, tzinfo=tz)):
+                decision = services.phase_two_decide(
+                    actor=secretariat,
+                    nomination=nomination,
+                    feedback="Congratulations on your accreditation.",
+                    effective_date=dt.date(2024, 4, 15),
+                )
+                services.decision_release(actor=secretariat, decision=decision)
     return workshop
 
 
 def build_in_progress(*, programme, secretariat, assessors, password, today):
     tha = Administration.objects.get(code="THA")
-    workshop = workshop_services.workshop_create(
-        actor=secretariat,
-        programme=programme,
-        curriculum=CURRICULUM,
-        title=IN_PROGRESS_TITLE,
-        venue="WCO Regional Office for Capacity Building Asia/Pacific",
-        city="Bangkok",
-        host_administration=tha,
-        start_date=today - dt.timedelta(days=1),
-        end_date=today + dt.timedelta(days=2),
-        language="en",
-        funder="Customs Cooperation Fund of Korea (CCF/Korea)",
-        capacity=12,
-        nomination_deadline=timezone.now() - dt.timedelta(days=30),
-        timezone="Asia/Bangkok",
-        status=WorkshopStatus.OPEN,
-    )
-    for assessor in assessors:
-        workshop_services.assessor_assign(actor=secretariat, workshop=workshop, assessor=assessor)
+    now = timezone.now()
+    with _at(now - dt.timedelta(days=60)):
+        workshop = workshop_services.workshop_create(
+            actor=secretariat,
+            programme=programme,
+            curriculum=CURRICULUM,
+            title=IN_PROGRESS_TITLE,
+            venue="WCO Regional Office for Capacity Building Asia/Pacific",
+            city="Bangkok",
+            host_administration=tha,
+            start_date=today - dt.timedelta(days=1),
+            end_date=today + dt.timedelta(days=2),
+            language="en",
+            funder="Customs Cooperation Fund of Korea (CCF/Korea)",
+            capacity=12,
+            nomination_deadline=now - dt.timedelta(days=30),
+            timezone="Asia/Bangkok",
+            status=WorkshopStatus.OPEN,
+        )
+        for assessor in assessors:
+            workshop_services.assessor_assign(actor=secretariat, workshop=workshop, assessor=assessor)
     nominations = []
-    when = timezone.now() - dt.timedelta(days=45)
-    for iso3, name in IN_PROGRESS:
-        official = _official(iso3, name)
-        nomination = _nominate(secretariat, workshop, official, when)
-        nominations.append(workshop_services.nomination_accept(actor=secretariat, nomination=nomination))
-    workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.CLOSED)
-    workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
+    when = now - dt.timedelta(days=45)
+    with _at(when):
+        for iso3, name in IN_PROGRESS:
+            official = _official(iso3, name)
+            nominations.append(_nominate(secretariat, workshop, official, when))
+    with _at(now - dt.timedelta(days=28)):
+        nominations = [
+            workshop_services.nomination_accept(actor=secretariat, nomination=nomination) for nomination in nominations
+        ]
+        workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.CLOSED)
+    with _at(now - dt.timedelta(days=1)):
+        workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
     # assessor1 has scored the whole Presentation sheet, assessor2 half of it.
     presentation = workshop.exercises.get(code="PRES")
     for i, nomination in enumerate(nominations):

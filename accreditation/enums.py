@@ -64,3 +64,12 @@ class Availability(models.TextChoices):
     AVAILABLE = "available", _("Available for missions")
     LIMITED = "limited", _("Limited availability")
     UNAVAILABLE = "unavailable", _("Not available")
+
+
+# Grade names the programmes use, translated; a grade the Secretariat names otherwise shows as written.
+GRADE_LABELS = {"Distinction": _("Distinction"), "Merit": _("Merit"), "Pass": _("Pass")}
+
+
+def grade_label(name: str) -> str:
+    """A grade in the reader's language (Merit → Mérite)."""
+    return GRADE_LABELS.get(name, name) if name else name

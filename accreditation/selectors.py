@@ -379,7 +379,9 @@ def audit_trail_of(official, *, viewer):
         AuditEntry.objects.filter(
             Q(official_id=official.pk)
             | Q(workshop_id__in=workshop_ids, action__in=["sheet.submit", "sheet.reopen"], official_id__isnull=True)
-        ).select_related("actor")
+        )
+        .select_related("actor")
+        .prefetch_related("actor__groups")
     )
     blind_workshops = {pk for pk in workshop_ids if is_blind_for(viewer, Workshop(pk=pk))}
     for entry in entries:

@@ -574,6 +574,24 @@ def field_evidence_add(
     return evidence
 
 
+@transaction.atomic
+def field_report_draft_save(*, actor, evaluation: FieldEvaluation, narrative: str, recommendation: str = "") -> None:
+    """Keep the evaluator's unfinished narrative (and recommendation, when chosen)
+    so that uploading evidence or a refused submission never loses them. A draft
+    is not a decision: no audit entry (the submission records the report)."""
+    evaluation = FieldEvaluation.objects.select_for_update().select_related("nomination").get(pk=evaluation.pk)
+    _check_evaluator(actor, evaluation)
+    fields = {"narrative": narrative or ""}
+    if recommendation in (Recommendation.ACCREDIT, Recommendation.NOT_ACCREDIT):
+        fields["recommendation"] = recommendation
+    changed = [name for name, value in fields.items() if getattr(evaluation, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(evaluation, name, fields[name])
+    evaluation.save(update_fields=changed)
+
+
 def field_result(evaluation: FieldEvaluation) -> dict:
     """The Phase Two rule: every field criterion scored, weighted score at or
     above the programme's threshold, each minimum met, and the evaluator's

@@ -125,6 +125,8 @@ class Official(models.Model):
         _("correspondence language"), max_length=2, choices=PortalLanguage.choices, default=PortalLanguage.EN
     )
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    # The native-script name folded the same way, so searching "山田" or "nguyễn" is one query.
+    name_native_key = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
     email_key = models.CharField(max_length=254, editable=False, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -141,9 +143,10 @@ class Official(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_key = fold(self.name_latin)
+        self.name_native_key = fold(self.name_native)
         self.email_key = (self.email or "").strip().casefold()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"name_key", "email_key"}
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"name_key", "name_native_key", "email_key"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -27,11 +27,17 @@ def officials_visible_to(user):
 
 
 def officials_search(queryset, text: str):
-    """Filter officials by name or e-mail, ignoring accents and case (on the stored folded keys)."""
+    """Filter officials by name (Latin or native script) or e-mail, ignoring
+    accents and case: one query on the stored folded keys."""
     needle = fold(text)
     if not needle:
         return queryset
-    return queryset.filter(Q(name_key__contains=needle) | Q(email_key__contains=needle.replace(" ", "")))
+    return queryset.filter(official_name_matches(needle) | Q(email_key__contains=needle.replace(" ", "")))
+
+
+def official_name_matches(needle: str, prefix: str = "") -> Q:
+    """A condition on an already folded needle: the Latin or the native-script name contains it."""
+    return Q(**{f"{prefix}name_key__contains": needle}) | Q(**{f"{prefix}name_native_key__contains": needle})
 
 
 def official_matches(*, administration_id: int, name: str = "", email: str = ""):

@@ -104,7 +104,9 @@ def official_list(request):
 @login_required
 def official_detail(request, pk):
     official = get_object_or_404(selectors.officials_visible_to(request.user), pk=pk)
-    history = AuditEntry.objects.filter(official_id=official.pk).select_related("actor")
+    history = (
+        AuditEntry.objects.filter(official_id=official.pk).select_related("actor").prefetch_related("actor__groups")
+    )
     if not is_secretariat(request.user):
         # Focal points and the expert see the nomination workflow, never scores or drafts.
         history = history.filter(action__startswith="nomination.")

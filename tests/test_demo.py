@@ -3,6 +3,7 @@ content docs/domain.md describes. Dates are checked against the moment the demo
 was built (DEMO_NOW, time frozen), never against the calendar."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -150,3 +151,41 @@ def test_demo_accounts_sign_in_with_the_demo_password(demo_module, settings, cli
         focal = FocalPoint.objects.get(user__username=f"focal-{code.lower()}", active=True)
         assert focal.administration.code == code
         assert Official.objects.get(user__username=f"expert-{code.lower()}").administration.code == code
+
+
+def test_demo_dates_follow_the_story(demo_module, settings, client):
+    kashiwa = Workshop.objects.get(title=KASHIWA_TITLE)
+    nominations = kashiwa.nominations.all()
+    assert {n.submitted_at.year for n in nominations} == {2023}
+    assert all(n.submitted_at < kashiwa.nomination_deadline for n in nominations)
+    decisions = Decision.objects.filter(nomination__workshop=kashiwa, phase=Phase.ONE)
+    assert {d.decided_at.date() for d in decisions} == {dt.date(2023, 10, 27)}
+    assert {d.released_at.year for d in decisions} == {2023}
+    assert {d.released_at.year for d in Decision.objects.filter(phase=Phase.TWO)} == {2024}
+    # What the Japanese focal point reads: the nomination submitted in August 2023, not on the day of the demo.
+    client.post(reverse("login"), {"username": "focal-jpn", "password": settings.DEMO_PASSWORD})
+    page = client.get(reverse("workshops:nomination_list")).content.decode()
+    assert "8 Aug 2023" in page
+    assert f"{demo_module.day} {demo_module:%b %Y}" not in page
+    # The candidate's audit trail tells the same story, in order.
+    official = Official.objects.get(administration__code="JPN", nominations__workshop=kashiwa)
+    client.post(reverse("login"), {"username": "secretariat", "password": settings.DEMO_PASSWORD})
+    trail = client.get(reverse("accreditation:candidate_audit", args=[official.pk])).content.decode()
+    assert "8 Aug 2023" in trail and "27 Oct 2023" in trail
+
+
+def test_french_pages_read_as_french(demo_module, settings, client):
+    kashiwa = Workshop.objects.get(title=KASHIWA_TITLE)
+    client.post(reverse("login"), {"username": "secretariat", "password": settings.DEMO_PASSWORD})
+    client.cookies["django_language"] = "fr"
+    page = " ".join(client.get(reverse("accreditation:workshop_results", args=[kashiwa.pk])).content.decode().split())
+    # One decimal separator: the Japanese candidate's 73.6% reads 73,6 %, and no percentage keeps a point.
+    assert "73,6 %" in page  # a non-breaking space before the sign
+    assert not re.search(r"\d\.\d\s?%", page)
+    assert "Mérite" in page and ">Merit<" not in page  # grade names translated
+    workshop_page = " ".join(client.get(kashiwa.get_absolute_url()).content.decode().split())
+    assert "10 oct. 2023 – 13 oct. 2023" in workshop_page  # month abbreviations in lower case
+    assert '10</span> <span class="text-body-secondary">acceptées sur 10 places' in workshop_page
+    csv_text = client.get(reverse("accreditation:workshop_results_export", args=[kashiwa.pk])).content.decode()
+    assert ",oui" in csv_text and ",yes" not in csv_text
+    assert "Mérite" in csv_text

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Administration, Region
+from candidates.selectors import official_name_matches
 from toa_portal.text import fold
 
 from .enums import NominationStatus, WorkshopStatus
@@ -72,4 +73,4 @@ class NominationFilter(django_filters.FilterSet):
         needle = fold(value)
         if not needle:
             return queryset
-        return queryset.filter(official__name_key__contains=needle)
+        return queryset.filter(official_name_matches(needle, prefix="official__"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.enums import PortalLanguage
 from candidates.models import Administration, Official
 from candidates.selectors import official_matches
+from toa_portal import pending_uploads
 from toa_portal.uploads import validate_upload
 
 from .enums import Attendance, WorkshopStatus
@@ -269,11 +270,19 @@ class NominationForm(forms.Form):
     letter_reference = forms.CharField(label=_("Nomination letter reference"), max_length=120)
     nominating_officer = forms.CharField(label=_("Nominating officer"), max_length=200)
     nomination_date = forms.DateField(label=_("Date of the nomination letter"), widget=DateInput())
-    cv = forms.FileField(label=_("CV"), help_text=_("PDF, Word (DOCX), JPEG or PNG, at most 10 MB."), max_length=255)
+    cv = forms.FileField(
+        label=_("CV"), help_text=_("PDF, Word (DOCX), JPEG or PNG, at most 10 MB."), max_length=255, required=False
+    )
 
-    def __init__(self, *args, administrations, **kwargs):
+    def __init__(self, *args, administrations, user_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.matches = []
+        self.user_id = user_id
+        # A CV chosen on an earlier try of this form, kept while the form is shown again.
+        self.kept_cv_token = (self.data.get("cv_kept") or "")[:1000]
+        self.kept_cv_name = pending_uploads.name_of(self.kept_cv_token, user_id=user_id) if self.kept_cv_token else None
+        if not self.kept_cv_name:
+            self.kept_cv_token = ""
         self.fields["administration"].queryset = administrations
         if len(administrations) == 1:
             self.fields["administration"].initial = administrations.first().pk
@@ -284,8 +293,26 @@ class NominationForm(forms.Form):
 
     def clean_cv(self):
         cv = self.cleaned_data["cv"]
+        if cv:
+            self.discard_kept_cv()  # a newly chosen file replaces the kept one
+            self.kept_cv_token, self.kept_cv_name = "", None
+        elif self.kept_cv_token:
+            cv = pending_uploads.load(self.kept_cv_token, user_id=self.user_id)
+        if not cv:
+            raise ValidationError(self.fields["cv"].error_messages["required"], code="required")
         validate_upload(cv)
         return cv
+
+    def keep_cv(self) -> None:
+        """Keep a valid CV chosen on this try, so the form shown again does not ask for it."""
+        cv = self.cleaned_data.get("cv") if hasattr(self, "cleaned_data") else None
+        if cv and not self.kept_cv_token and self.user_id is not None:
+            self.kept_cv_token = pending_uploads.keep(cv, user_id=self.user_id)
+            self.kept_cv_name = cv.name
+
+    def discard_kept_cv(self) -> None:
+        if self.kept_cv_token:
+            pending_uploads.discard(self.kept_cv_token, user_id=self.user_id)
 
     def clean_nomination_date(self):
         value = self.cleaned_data["nomination_date"]

@@ -110,3 +110,24 @@ def nomination_counts(workshop: Workshop) -> dict:
 def quota_for(workshop: Workshop, administration_id: int) -> int | None:
     quota = workshop.quotas.filter(administration_id=administration_id).values_list("limit", flat=True).first()
     return quota if quota is not None else workshop.default_quota
+
+
+def places_left(workshop: Workshop, administrations) -> list[dict]:
+    """For each administration: its quota of nominations to the workshop, how many
+    it has used (withdrawn ones do not count) and how many are left; quota None
+    means no limit. Two queries whatever the number of administrations."""
+    quotas = dict(workshop.quotas.filter(administration__in=administrations).values_list("administration_id", "limit"))
+    used = dict(
+        Nomination.objects.filter(workshop=workshop, official__administration__in=administrations)
+        .exclude(status=NominationStatus.WITHDRAWN)
+        .values_list("official__administration_id")
+        .annotate(n=Count("pk"))
+        .values_list("official__administration_id", "n")
+    )
+    rows = []
+    for administration in administrations:
+        quota = quotas.get(administration.pk, workshop.default_quota)
+        count = used.get(administration.pk, 0)
+        left = None if quota is None else max(quota - count, 0)
+        rows.append({"administration": administration, "quota": quota, "used": count, "left": left})
+    return rows

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from candidates.models import Official
 from toa_portal.audit import audit_record
+from toa_portal.dates import format_deadline
 from toa_portal.errors import DomainError
 from toa_portal.uploads import sniff
 
@@ -155,8 +156,8 @@ def nomination_submit(
         raise DomainError(_("This workshop is not open for nominations."))
     if deadline_passed(workshop, now):
         raise DomainError(
-            _("Nominations closed on %(deadline)s (%(tz)s time).")
-            % {"deadline": deadline_local(workshop).strftime("%d %B %Y %H:%M"), "tz": workshop.timezone}
+            _("Nominations closed on %(deadline)s.")
+            % {"deadline": format_deadline(workshop.nomination_deadline, workshop.timezone)}
         )
     if Nomination.objects.filter(workshop=workshop, official=official).exists():
         raise DomainError(_("%(name)s is already nominated to this workshop.") % {"name": official.name_latin})

@@ -49,7 +49,13 @@ from .forms import (
 )
 from .models import AssessorAssignment, DeclaredConflict, Nomination
 from .rules import assigned_workshop_ids
-from .selectors import eligible_assessor_map, nomination_counts, nominations_visible_to, workshops_visible_to
+from .selectors import (
+    eligible_assessor_map,
+    nomination_counts,
+    nominations_visible_to,
+    places_left,
+    workshops_visible_to,
+)
 
 PAGE_SIZE = 50
 # Sections the accreditation app provides (released results); rendered only when they exist.
@@ -157,7 +163,6 @@ def _workshop_context(request, workshop, **forms):
         "workshop": workshop,
         "nominations": nominations,
         "secretariat": secretariat,
-        "deadline_local": services.deadline_local(workshop),
         "deadline_passed": services.deadline_passed(workshop),
         "curriculum": workshop.curriculum.all(),
         "exercises": workshop.exercises.all(),
@@ -386,7 +391,9 @@ def nomination_create(request, pk):
     if not focal_administration_ids(request.user):
         raise PermissionDenied
     administrations = _focal_administrations(request.user)
-    form = NominationForm(request.POST or None, request.FILES or None, administrations=administrations)
+    form = NominationForm(
+        request.POST or None, request.FILES or None, administrations=administrations, user_id=request.user.pk
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -401,19 +408,22 @@ def nomination_create(request, pk):
         except ValidationError as error:
             form.add_error(None, _error_text(error))
         else:
+            form.discard_kept_cv()
             messages.success(
                 request,
                 _("The nomination of %(name)s has been submitted.") % {"name": nomination.official.name_latin},
             )
             return redirect(nomination)
+    if request.method == "POST":
+        form.keep_cv()
     return render(
         request,
         "workshops/nomination_form.html",
         {
             "form": form,
             "workshop": workshop,
-            "deadline_local": services.deadline_local(workshop),
             "deadline_passed": services.deadline_passed(workshop),
+            "places": places_left(workshop, administrations),
         },
     )
 
@@ -442,9 +452,11 @@ def _nomination_context(request, nomination, **forms):
     user = request.user
     secretariat = is_secretariat(user)
     owner = _is_owner_focal_point(user, nomination)
-    history = AuditEntry.objects.filter(
-        object_type="workshops.nomination", object_id=str(nomination.pk)
-    ).select_related("actor")
+    history = (
+        AuditEntry.objects.filter(object_type="workshops.nomination", object_id=str(nomination.pk))
+        .select_related("actor")
+        .prefetch_related("actor__groups")
+    )
     return {
         "nomination": nomination,
         "workshop": nomination.workshop,
@@ -470,7 +482,6 @@ def _nomination_context(request, nomination, **forms):
             and not services.deadline_passed(nomination.workshop)
             else None
         ),
-        "deadline_local": services.deadline_local(nomination.workshop),
     }
 
 

@@ -146,6 +146,13 @@ class FieldReportForm(forms.Form):
     )
 
 
+class FieldReportDraftForm(forms.Form):
+    """The report as typed so far, posted along with an upload (nothing is required)."""
+
+    narrative = forms.CharField(required=False, max_length=20000, strip=False)
+    recommendation = forms.CharField(required=False, max_length=16)
+
+
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("Evidence file"), help_text=_("PDF, Word (DOCX), JPEG or PNG, at most 10 MB."))
 

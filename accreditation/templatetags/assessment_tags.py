@@ -3,9 +3,12 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from candidates.rules import official_of
 
+from ..enums import grade_label
 from ..selectors import certificates_visible_to, released_decisions_for
 
 register = template.Library()
@@ -38,7 +41,31 @@ def score(value):
     except (InvalidOperation, ValueError):
         return value
     text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return formats.number_format(Decimal(text))
+
+
+@register.filter
+def percent(value, scale=""):
+    """A percentage with one decimal in the active language: "73.6%", "73,6 %".
+    With "share", the value is a share of one (0.736). Rounded half up, as the
+    pass rule's own display rounds."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
+    if scale == "share":
+        number *= 100
+    number = number.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return _("%(number)s%%") % {"number": formats.number_format(number, decimal_pos=1)}
+
+
+@register.filter
+def grade_name(value):
+    """A grade in the reader's language (Merit → Mérite)."""
+    return grade_label(value)
 
 
 @register.simple_tag

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Official
@@ -33,7 +34,7 @@ from workshops.rules import assigned_workshop_ids, is_assigned_to_workshop
 from workshops.selectors import eligible_assessor_map, workshops_visible_to
 
 from .. import services
-from ..enums import Phase, SheetStatus
+from ..enums import Phase, SheetStatus, grade_label
 from ..forms.assessment import (
     DecisionForm,
     ModerationForm,
@@ -373,19 +374,21 @@ def workshop_results_export(request, workshop_id):
     names = [a.get_full_name() or a.get_username() for a in grid.assessors]
     header = [_("Candidate"), _("Administration"), _("Exercise"), _("Criterion"), *names]
     header += [_("Combined"), _("Moderated"), _("Flagged")]
+    # "n/e": the assessor is not eligible for this candidate (a conflict of interest).
+    not_eligible, yes = pgettext("not eligible", "n/e"), _("yes")
     rows = []
     for row in grid.rows:
         for cell in row.cells:
-            values = ["" if v is None else ("n/e" if v == NOT_ELIGIBLE else v) for v in cell.values]
+            values = ["" if v is None else (not_eligible if v == NOT_ELIGIBLE else v) for v in cell.values]
             rows.append(
                 [row.nomination.official.name_latin, row.nomination.official.administration.code, cell.exercise]
                 + [cell.criterion, *values, cell.combined if cell.combined is not None else ""]
-                + [cell.moderated if cell.moderated is not None else "", "yes" if cell.flagged else ""]
+                + [cell.moderated if cell.moderated is not None else "", yes if cell.flagged else ""]
             )
         rows.append(
             [row.nomination.official.name_latin, row.nomination.official.administration.code, _("Weighted"), ""]
             + [""] * len(names)
-            + [row.result.percent_display, "", row.result.grade or row.result.status]
+            + [row.result.percent_display, "", grade_label(row.result.grade) or row.result.status]
         )
     return csv_response(f"results-{workshop.pk}.csv", header, rows)
 

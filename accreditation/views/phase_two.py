@@ -21,7 +21,7 @@ from workshops.selectors import nominations_visible_to
 
 from .. import services
 from ..enums import Outcome, Phase
-from ..forms.assessment import DecisionForm, EvidenceForm, FieldAssignForm, FieldReportForm
+from ..forms.assessment import DecisionForm, EvidenceForm, FieldAssignForm, FieldReportDraftForm, FieldReportForm
 from ..models import Decision, EvidenceFile, FieldEvaluation
 from ..rules import field_evaluation_ids
 from ..selectors import phase_two_nominations_visible_to
@@ -152,7 +152,8 @@ def field_evaluation(request, evaluation_id):
             "report_form": FieldReportForm(
                 initial={"narrative": evaluation.narrative, "recommendation": evaluation.recommendation}
             ),
-            "evidence_form": EvidenceForm(),
+            # One form holds the upload and the report, so an upload carries the report typed so far.
+            "evidence_form": EvidenceForm(use_required_attribute=False),
             "decision_form": DecisionForm(),
             "decision": decision,
             "result": services.field_result(evaluation) if secretariat else None,
@@ -194,11 +195,25 @@ def field_score_save(request, evaluation_id, criterion_id):
     return render(request, FIELD_CELL_STATE, context)
 
 
+def _keep_draft(request, evaluation) -> None:
+    """Save the narrative and recommendation posted with another action, so nothing typed is lost."""
+    if "narrative" not in request.POST:
+        return
+    draft = FieldReportDraftForm(request.POST)
+    if not draft.is_valid():
+        return
+    try:
+        services.field_report_draft_save(actor=request.user, evaluation=evaluation, **draft.cleaned_data)
+    except DomainError as error:
+        messages.error(request, _error_text(error))
+
+
 @login_required
 @require_POST
 def field_evidence_upload(request, evaluation_id):
     evaluation = _evaluation(request, evaluation_id)
     _require_evaluator(request.user, evaluation)
+    _keep_draft(request, evaluation)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -243,6 +258,7 @@ def field_submit(request, evaluation_id):
     _require_evaluator(request.user, evaluation)
     form = FieldReportForm(request.POST)
     if not form.is_valid():
+        _keep_draft(request, evaluation)
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
@@ -251,6 +267,7 @@ def field_submit(request, evaluation_id):
     try:
         services.field_evaluation_submit(actor=request.user, evaluation=evaluation, **form.cleaned_data)
     except DomainError as error:
+        _keep_draft(request, evaluation)
         messages.error(request, _error_text(error))
     else:
         messages.success(request, _("The field evaluation is submitted."))

@@ -337,6 +337,8 @@
   var submit = document.getElementById("sheet-submit");
   if (submit) {
     submit.addEventListener("submit", function (event) {
+      // An upload from the same form (formaction) may go while scores are still being sent.
+      if (event.submitter && event.submitter.hasAttribute("formaction")) { return; }
       if (pending()) { event.preventDefault(); window.alert(msg("pending")); }
     });
   }

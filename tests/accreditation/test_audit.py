@@ -50,28 +50,33 @@ def test_audit_trail_records_every_step_of_a_candidate_with_who_when_before_afte
     client.force_login(setup.secretariat)
     page = client.get(_audit_url(nomination.official)).content.decode()
     rows = _rows(page)
-    actions = [re.search(r"(\S+\.\S+)", row).group(1) for row in rows]
-    for action in (
-        "nomination.submit",
-        "nomination.accept",
-        "score.record",
-        "conflict.declare",
-        "sheet.submit",
-        "sheet.reopen",
-        "score.moderate",
-        "accreditation.pre_accredit",
-        "decision.phase_one",
-        "decision.release",
+    # Each row reads: when (localised), who (name and role), what (a sentence), the change, why.
+    for sentence in (
+        "Nomination submitted",
+        "Nomination accepted",
+        "Phase One score entered",
+        "Conflict of interest declared",
+        "Score sheet submitted",
+        "Score sheet reopened",
+        "Score moderated",
+        "Pre-accredited after Phase One",
+        "Phase One decision recorded",
+        "Decision released to the focal point and the expert",
     ):
-        assert action in actions, action
-    assert actions[0] == "decision.release"  # newest first
-    change = next(row for row in rows if "score.record" in row and "value: 5" in row and "value: 4" in row)
-    assert a.username in change
+        assert any(sentence in row for row in rows), sentence
+    assert "Decision released to the focal point and the expert" in rows[0]  # newest first
+    assert re.match(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} ", rows[0])
+    assert "(Secretariat)" in rows[0]
+    change = next(row for row in rows if "Phase One score entered" in row and "Score: 4 → 5" in row)
+    assert f"{a.get_full_name() or a.username} (assessor)" in change
     assert "Met at a conference" in page
     assert "Role-play F entered in the wrong row" in page
     assert "Agreed on the recording" in page
     assert "Board of 12 Oct" in page
-    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[0])
+    # No action codes, raw booleans or ISO timestamps.
+    for raw in ("decision.release", "score.record", "released: False", "True", "False"):
+        assert raw not in " ".join(rows), raw
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", " ".join(rows))
     scores_in_trail = AuditEntry.objects.filter(official_id=nomination.official_id, action="score.record").count()
     assert scores_in_trail == 9 * 3 + 2  # every first entry of three assessors, and the two changes
 
@@ -134,6 +139,16 @@ def test_audit_page_query_count_does_not_grow_with_entries(client, django_assert
     client.force_login(setup.secretariat)
     url = _audit_url(setup.nomination.official)
     client.get(url)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         page = client.get(url).content.decode()
-    assert page.count("score.record") == changes
+    assert page.count("Phase One score entered") == changes
+
+
+def test_audit_trail_reads_in_french(client):
+    setup = Setup()
+    setup.score(setup.assessors[0], setup.nomination, "PRES", "T", 4)
+    client.force_login(setup.secretariat)
+    client.cookies["django_language"] = "fr"
+    rows = _rows(client.get(_audit_url(setup.nomination.official)).content.decode())
+    assert any("Note de phase 1 saisie" in row and "Note : 4" in row.replace("\xa0", " ") for row in rows)
+    assert any("Désignation acceptée" in row and "(Secrétariat)" in row and "Acceptée" in row for row in rows)

@@ -120,8 +120,8 @@ def test_nothing_reachable_depends_on_the_other_assessors_values_before_all_subm
         assert before["results export"][0] == 403
         audit = before["audit"][1]
         assert "Hidden from you until every sheet is submitted" in audit
-        assert "value: 4" in audit  # A's own entries are shown …
-        assert "value: 5" not in audit and "= 5" not in audit  # … B's values are not
+        assert "Score: 4" in audit  # A's own entries are shown …
+        assert "Score: 5" not in audit and "→ 5" not in audit  # … B's values are not
     else:
         assert before["results"][0] == 403
         assert before["audit"][0] == 404

@@ -1,6 +1,8 @@
 """Phase Two: assignment with conflict rules, the evaluator's page, evidence,
 submission, the decision and the whole flow Phase One → Phase Two → accredited."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
@@ -312,3 +314,31 @@ def test_phase_two_list_query_count_does_not_grow_with_experts(client, django_as
     with django_assert_num_queries(9):
         page = client.get(url).content.decode()
     assert page.count("Mission of ") == experts
+
+
+def test_narrative_typed_before_an_upload_or_a_refused_submission_is_kept(client):
+    setup = _pre_accredited()
+    evaluator = UserFactory(home=AdministrationFactory())
+    evaluation = _assign(setup, evaluator)
+    client.force_login(evaluator)
+    page_url = reverse("accreditation:field_evaluation", args=[evaluation.pk])
+    upload_url = reverse("accreditation:field_evidence_upload", args=[evaluation.pk])
+    typed = "Led the opening session & answered questions on border measures."
+    page = client.post(
+        upload_url,
+        {"file": SimpleUploadedFile("agenda.pdf", PDF), "narrative": typed, "recommendation": Recommendation.ACCREDIT},
+        follow=True,
+    ).content.decode()
+    assert "Evidence file added." in page
+    assert "Led the opening session &amp; answered questions on border measures.</textarea>" in page
+    assert re.search(r'<input[^>]*value="accredit"[^>]*checked>', page)
+    # A refused submission (criteria not scored) keeps the newer text too.
+    page = client.post(
+        reverse("accreditation:field_submit", args=[evaluation.pk]),
+        {"narrative": typed + " Second day too.", "recommendation": Recommendation.ACCREDIT},
+        follow=True,
+    ).content.decode()
+    assert "Score every criterion first." in page
+    assert "border measures. Second day too.</textarea>" in client.get(page_url).content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.submitted_at is None

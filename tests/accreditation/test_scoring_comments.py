@@ -111,7 +111,7 @@ def test_the_comment_is_not_in_the_audit_trail(client):
     setup.score(setup.assessors[0], setup.nomination, "PRES", "T", 4, comment="Only for the Secretariat")
     client.force_login(setup.secretariat)
     page = client.get(reverse("accreditation:candidate_audit", args=[setup.nomination.official_id])).content.decode()
-    assert "score.record" in page
+    assert "Phase One score entered" in page
     assert "Only for the Secretariat" not in page
 
 

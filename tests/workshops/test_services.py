@@ -189,7 +189,7 @@ def test_nomination_submit_refused_after_the_deadline_in_the_workshop_time_zone(
         nominate(workshop, actor=actor)
     with (
         time_machine.travel(deadline + dt.timedelta(minutes=1), tick=False),
-        pytest.raises(DomainError, match=r"Nominations closed on 01 June 2030 17:00 \(Asia/Tokyo time\)"),
+        pytest.raises(DomainError, match=r"Nominations closed on 1 Jun 2030, 17:00 \(Asia/Tokyo\)\."),
     ):
         nominate(workshop, actor=actor)
     assert workshop.nominations.count() == 1

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
@@ -17,6 +18,7 @@ from django.utils.formats import date_format
 from candidates.models import Official, UserProfile
 from tests.factories import OfficialFactory, make_workshop, nominate
 from tests.permissions.scenario import build_scenario, pdf_upload
+from toa_portal import pending_uploads
 from toa_portal.models import AuditEntry
 from workshops.enums import Attendance, NominationStatus
 from workshops.models import Nomination, WorkshopQuota
@@ -136,7 +138,7 @@ def test_nominate_after_deadline_in_workshop_time_zone_is_refused(client, s):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Nominations closed on" in page
-    assert "(Asia/Tokyo time)" in page
+    assert "(Asia/Tokyo)" in page
     assert not Nomination.objects.filter(workshop=workshop).exists()
     assert not Official.objects.filter(email_key="an.nguyen@customs.example").exists()  # rolled back
 
@@ -441,3 +443,43 @@ def test_nomination_list_query_count_does_not_grow(client, s, django_assert_num_
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(url)
     assert "3 nominations" in response.content.decode()
+
+
+def test_nomination_form_says_up_front_how_many_places_are_left(client, s):
+    WorkshopQuota.objects.create(workshop=s.workshop, administration=s.administration, limit=3)
+    client.force_login(s.user("focal_point"))
+    url = reverse("workshops:nomination_create", args=[s.workshop.pk])
+    page = " ".join(client.get(url).content.decode().split())
+    # Two of the three places are used by Ana Matrix and Ben Pending.
+    assert "Owning Administration: 1 place left of 3 for this workshop." in page
+    assert page.index("place left of 3") < page.index("Submit the nomination")
+    WorkshopQuota.objects.filter(workshop=s.workshop).update(limit=2)
+    page = " ".join(client.get(url).content.decode().split())
+    assert "Owning Administration has used its quota of 2 nominations for this workshop: no place is left." in page
+    client.cookies["django_language"] = "fr"
+    WorkshopQuota.objects.filter(workshop=s.workshop).update(limit=4)
+    page = " ".join(client.get(url).content.decode().split())
+    assert "Owning Administration : 2 places restantes sur 4 pour cet atelier." in page
+
+
+def test_duplicate_person_warning_keeps_the_chosen_cv(client, s):
+    existing = OfficialFactory(
+        administration=s.administration, name_latin="An Nguyen", email="AN.NGUYEN@customs.example"
+    )
+    client.force_login(s.user("focal_point"))
+    url = reverse("workshops:nomination_create", args=[s.workshop.pk])
+    page = client.post(url, nomination_data(s, cv=pdf_upload("An CV.pdf"))).content.decode()
+    assert "An official with this e-mail is already recorded" in page
+    assert "The CV you chose is kept: An CV.pdf." in page
+    kept = re.search(r'name="cv_kept" value="([^"]+)"', page).group(1)
+    # Taking the offer without choosing the file again: the kept CV goes with the nomination.
+    data = nomination_data(s, official=existing.pk, cv=None)
+    response = client.post(url, {**data, "cv_kept": kept})
+    assert response.status_code == 302
+    nomination = Nomination.objects.get(workshop=s.workshop, official=existing)
+    assert nomination.cv_name == "An CV.pdf"
+    with nomination.cv.open("rb") as handle:
+        assert handle.read().startswith(b"%PDF-")
+    # Another account cannot use the token.
+    client.force_login(s.user("other_focal_point"))
+    assert pending_uploads.name_of(kept, user_id=s.user("other_focal_point").pk) is None

@@ -297,3 +297,13 @@ def test_assessors_page_query_count_does_not_grow(client, s, django_assert_num_q
     with django_assert_num_queries(count):
         response = client.get(url)
     assert len(response.context["assignments"]) == 3
+
+
+def test_french_counters_agree_with_one(client, s):
+    workshop = make_workshop(actor=s.user("secretariat"), capacity=5)
+    nominate(workshop, accept=True)
+    client.force_login(s.user("secretariat"))
+    client.cookies["django_language"] = "fr"
+    page = " ".join(client.get(workshop.get_absolute_url()).content.decode().split())
+    assert '1</span> <span class="text-body-secondary">désignation</span>' in page
+    assert '1</span> <span class="text-body-secondary">acceptée sur 5 places</span>' in page
