@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -24,7 +25,7 @@ from workshops.enums import NominationStatus, WorkshopStatus
 from workshops.models import FieldCriterion, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
 from workshops.selectors import conflict_reason
 
-from . import passrule
+from . import figures, passrule
 from .enums import (
     AccreditationStatus,
     Availability,
@@ -258,7 +259,7 @@ def phase_one_moderate(
         raise DomainError(
             _("A score is between %(min)s and %(max)s.") % {"min": workshop.scale_min, "max": workshop.scale_max}
         )
-    if number != number.quantize(passrule.TWO_PLACES):
+    if number != figures.round_half_up(number, figures.STORED_PLACES):
         raise DomainError(_("A moderated score has at most two decimals."))
     if exercise.workshop_id != workshop.pk or not exercise.criteria.filter(pk=criterion.pk).exists():
         raise DomainError(_("This exercise does not assess that criterion."))
@@ -325,6 +326,14 @@ def phase_one_decide(
     result = nomination_result(nomination)
     if result.status == passrule.INCOMPLETE:
         raise DomainError(_("Scores are incomplete: no decision can be recorded yet."))
+    if result.status == passrule.TOO_FEW_ASSESSORS:
+        raise DomainError(
+            _(
+                "Only %(eligible)s eligible assessors scored this candidate; %(required)s are needed: "
+                "no decision can be recorded yet."
+            )
+            % {"eligible": result.eligible, "required": result.min_assessors}
+        )
     if result.status == passrule.MODERATION:
         raise DomainError(_("Some scores differ by more than the tolerance: moderate them first."))
     outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
@@ -339,7 +348,7 @@ def phase_one_decide(
         phase=Phase.ONE,
         outcome=outcome,
         grade=result.grade,
-        score_percent=result.percent.quantize(passrule.TWO_PLACES),
+        score_percent=result.percent_stored,
         explanation=result.explanation(),
         feedback=feedback,
         note=note,
@@ -574,28 +583,33 @@ def field_evidence_add(
 
 def field_result(evaluation: FieldEvaluation) -> dict:
     """The Phase Two rule: every field criterion scored, weighted score at or
-    above the programme's threshold, each minimum met, and the evaluator's
-    recommendation to accredit."""
+    above the threshold, each minimum met, and the evaluator's recommendation
+    to accredit. Computed exactly; each check carries its figures as pages
+    show them (the display rule of accreditation.figures)."""
     workshop = evaluation.nomination.workshop
     programme = workshop.programme
     criteria = list(programme.field_criteria.all())
+    threshold = figures.exact(programme.field_pass_threshold)
     scores = {s.criterion_id: s.value for s in evaluation.scores.all()}
     missing = [c.code for c in criteria if c.pk not in scores]
     result = {"missing": missing, "checks": [], "percent": None, "status": passrule.INCOMPLETE}
     if missing or not criteria or evaluation.submitted_at is None:
         return result
     total = sum(c.weight for c in criteria)
-    weighted = sum(Decimal(c.weight) * scores[c.pk] for c in criteria) / Decimal(total)
-    percent = weighted / Decimal(workshop.scale_max) * 100
+    weighted = sum((c.weight * Fraction(scores[c.pk]) for c in criteria), Fraction(0)) / total
+    percent = weighted / workshop.scale_max * 100
     checks = [
         {
             "key": "threshold",
-            "value": str(percent.quantize(passrule.TWO_PLACES)),
-            "required": str(programme.field_pass_threshold),
-            "ok": percent >= programme.field_pass_threshold,
+            "label": "",
+            "value": figures.percent_text(percent, [threshold]),
+            "required": f"{figures.bound_text(threshold)}%",
+            "exact": figures.fraction_text(percent),
+            "ok": percent >= threshold,
         },
         {
             "key": "recommendation",
+            "label": "",
             "value": evaluation.recommendation,
             "required": Recommendation.ACCREDIT,
             "ok": evaluation.recommendation == Recommendation.ACCREDIT,
@@ -603,17 +617,21 @@ def field_result(evaluation: FieldEvaluation) -> dict:
     ]
     for c in criteria:
         if c.minimum is not None:
+            minimum = figures.exact(c.minimum)
             checks.append(
                 {
                     "key": f"minimum:{c.code}",
-                    "value": str(scores[c.pk]),
-                    "required": str(c.minimum),
-                    "ok": scores[c.pk] >= c.minimum,
+                    "label": c.name,
+                    "value": figures.score_text(scores[c.pk], [minimum]),
+                    "required": figures.bound_text(minimum),
+                    "ok": scores[c.pk] >= minimum,
                 }
             )
     result.update(
         checks=checks,
-        percent=percent.quantize(passrule.TWO_PLACES),
+        percent=figures.stored(percent),
+        percent_display=figures.percent_text(percent, [threshold]),
+        percent_exact=figures.fraction_text(percent),
         status=passrule.PASSED if all(ch["ok"] for ch in checks) else passrule.FAILED,
     )
     return result

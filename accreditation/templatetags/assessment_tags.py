@@ -1,11 +1,12 @@
 """Template tags for the assessment pages that other pages include."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import template
 
 from candidates.rules import official_of
 
+from .. import figures
 from ..selectors import certificates_visible_to, released_decisions_for
 
 register = template.Library()
@@ -34,11 +35,20 @@ def score(value):
     if value is None or value == "":
         return ""
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
+        return figures.score_text(value)
+    except (InvalidOperation, ValueError, TypeError):
         return value
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def percent(value):
+    """A percentage from its exact value by the display rule (one decimal, half-up: 73.6%)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return figures.percent_text(value)
+    except (InvalidOperation, ValueError, TypeError):
+        return value
 
 
 @register.simple_tag
