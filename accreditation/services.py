@@ -218,13 +218,21 @@ def score_sheet_submit(*, actor, workshop: Workshop, exercise: WorkshopExercise)
 
 @transaction.atomic
 def score_sheet_reopen(*, actor, sheet: ScoreSheet, reason: str) -> ScoreSheet:
-    """Reopen a submitted sheet (Secretariat, with a reason). The exercise is blind again until resubmitted."""
+    """Reopen a submitted sheet (Secretariat, with a reason). The exercise is blind again until resubmitted.
+    Refused once a Phase One decision of the workshop is released (scores can no longer change anything)."""
     _require_secretariat(actor)
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for reopening the sheet."))
     sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.status != SheetStatus.SUBMITTED:
         raise DomainError(_("Only a submitted sheet can be reopened."))
+    if Decision.objects.filter(nomination__workshop_id=sheet.workshop_id, phase=Phase.ONE, released=True).exists():
+        raise DomainError(
+            _(
+                "Phase One decisions of this workshop are released: its sheets stay closed. "
+                "Put an error right with a correction of the decision."
+            )
+        )
     sheet.status = SheetStatus.OPEN
     sheet.submitted_at = None
     sheet.save(update_fields=["status", "submitted_at"])
