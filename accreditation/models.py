@@ -103,7 +103,7 @@ class Decision(models.Model):
 
     nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="decisions")
     phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     grade = models.CharField(_("grade"), max_length=40, blank=True)
     score_percent = models.DecimalField(_("weighted score (%)"), max_digits=6, decimal_places=2, null=True, blank=True)
     explanation = models.JSONField(_("explanation"), default=dict)

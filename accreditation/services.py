@@ -319,9 +319,12 @@ def _require_sheets_submitted(workshop: Workshop) -> None:
 def phase_one_decide(
     *, actor, nomination: Nomination, feedback: str = "", note: str = "", effective_date: dt.date | None = None
 ) -> Decision:
-    """Record the final Phase One decision from the pass rule, with its
-    explanation. A pass makes the official pre-accredited (on effective_date,
-    by default today: a decision taken in a meeting may be entered later)."""
+    """Record the Phase One decision from the pass rule, with its explanation.
+    A pass makes the official pre-accredited (on effective_date, by default
+    today: a decision taken in a meeting may be entered later). A candidate
+    without the workshop's minimum of eligible assessors is refused a decision
+    while the workshop runs, and is recorded *not assessable* once it is
+    completed (released like a decision, with an invitation to a later workshop)."""
     _require_secretariat(actor)
     nomination = (
         Nomination.objects.select_for_update().select_related("workshop__programme", "official").get(pk=nomination.pk)
@@ -334,7 +337,10 @@ def phase_one_decide(
     result = nomination_result(nomination)
     if result.status == passrule.INCOMPLETE:
         raise DomainError(_("Scores are incomplete: no decision can be recorded yet."))
-    if result.status == passrule.TOO_FEW_ASSESSORS:
+    not_assessable = (
+        result.status == passrule.TOO_FEW_ASSESSORS and nomination.workshop.status == WorkshopStatus.COMPLETED
+    )
+    if result.status == passrule.TOO_FEW_ASSESSORS and not not_assessable:
         raise DomainError(
             _(
                 "Only %(eligible)s eligible assessors scored this candidate; %(required)s are needed: "
@@ -344,7 +350,10 @@ def phase_one_decide(
         )
     if result.status == passrule.MODERATION:
         raise DomainError(_("Some scores differ by more than the tolerance: moderate them first."))
-    outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
+    if not_assessable:
+        outcome = Outcome.NOT_ASSESSABLE
+    else:
+        outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
     programme = nomination.workshop.programme
     if outcome == Outcome.PASSED and current_accreditation(nomination.official, programme, programme.expert_type):
         raise DomainError(
@@ -355,8 +364,8 @@ def phase_one_decide(
         nomination=nomination,
         phase=Phase.ONE,
         outcome=outcome,
-        grade=result.grade,
-        score_percent=result.percent_stored,
+        grade="" if not_assessable else result.grade,
+        score_percent=None if not_assessable else result.percent_stored,
         explanation=result.explanation(),
         feedback=feedback,
         note=note,
@@ -405,7 +414,8 @@ def phase_one_decide_workshop(*, actor, workshop: Workshop, feedback: str = "") 
     for nomination_id, result in workshop_results(workshop).items():
         if nomination_id in already:
             continue
-        if not result.decidable:
+        closed_short = result.status == passrule.TOO_FEW_ASSESSORS and workshop.status == WorkshopStatus.COMPLETED
+        if not result.decidable and not closed_short:
             left += 1
             continue
         phase_one_decide(actor=actor, nomination=Nomination.objects.get(pk=nomination_id), feedback=feedback)

@@ -208,7 +208,9 @@ def _decided_phase_one(actor, workshop):
 
 
 def test_admin_reopen_sheet_needs_a_reason(client, staff):
-    sheet = ScoreSheet.objects.filter(status=SheetStatus.SUBMITTED).first()
+    # a workshop whose decisions are not released yet (after a release its sheets stay closed)
+    workshop = _decided_phase_one(staff, make_workshop(actor=staff)).nomination.workshop
+    sheet = ScoreSheet.objects.filter(workshop=workshop, status=SheetStatus.SUBMITTED).first()
     _action(client, ScoreSheet, "reopen", [sheet], apply="yes", reason="  ")
     sheet.refresh_from_db()
     assert sheet.status == SheetStatus.SUBMITTED

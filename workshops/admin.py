@@ -7,7 +7,7 @@ change state only through admin actions that call the services.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -87,7 +87,7 @@ class ProgrammeAdmin(SecretariatAdmin):
         (None, {"fields": ["code", "name", "expert_type", "description", "active", "has_prescreening"]}),
         (
             _("Phase One rubric (copied into each new workshop; editing it never re-grades a past workshop)"),
-            {"fields": ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold"]},
+            {"fields": ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold", "min_assessors"]},
         ),
         (
             _("Phase Two and certificates"),
@@ -181,6 +181,18 @@ class AssessorAssignmentInline(admin.TabularInline):
         return False
 
 
+def _confirmed_with_warning(request, call):
+    """In the back office a change that leaves candidates below the minimum of
+    eligible assessors goes ahead (the form was already confirmed by saving it),
+    with a warning naming them; the audit entry names them too."""
+    try:
+        return call(False)
+    except services.ConfirmationNeeded as needed:
+        result = call(True)
+        messages.warning(request, " ".join(needed.messages))
+        return result
+
+
 def _status_action(status, description):
     return service_action(
         description=description,
@@ -206,7 +218,7 @@ class WorkshopAdmin(SecretariatAdmin):
     list_select_related = ["programme"]
     autocomplete_fields = ["host_administration"]
     add_form = WorkshopAddForm
-    rubric_fields = ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold"]
+    rubric_fields = ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold", "min_assessors"]
     fieldsets = [
         (None, {"fields": ["programme", "title", "status", "language", "funder", "created"]}),
         (_("Place and dates"), {"fields": ["venue", "city", "host_administration", "start_date", "end_date"]}),
@@ -285,9 +297,19 @@ class WorkshopAdmin(SecretariatAdmin):
         formset.save(commit=False)
         workshop = form.instance
         for assignment in formset.deleted_objects:
-            services.assessor_unassign(actor=request.user, workshop=workshop, assessor=assignment.assessor)
+            _confirmed_with_warning(
+                request,
+                lambda confirm, a=assignment: services.assessor_unassign(
+                    actor=request.user, workshop=workshop, assessor=a.assessor, confirm=confirm
+                ),
+            )
         for assignment in formset.new_objects:
-            services.assessor_assign(actor=request.user, workshop=workshop, assessor=assignment.assessor)
+            _confirmed_with_warning(
+                request,
+                lambda confirm, a=assignment: services.assessor_assign(
+                    actor=request.user, workshop=workshop, assessor=a.assessor, confirm=confirm
+                ),
+            )
 
     open_nominations = _status_action(WorkshopStatus.OPEN, _("Open for nominations"))
     close_nominations = _status_action(WorkshopStatus.CLOSED, _("Close nominations"))
@@ -439,8 +461,11 @@ class DeclaredConflictAdmin(WorkflowAdmin):
         return ["declared_by", "declared_at"] if obj is None else self.fields
 
     def save_model(self, request, obj, form, change):
-        conflict = services.conflict_declare(
-            actor=request.user, assessor=obj.assessor, official=obj.official, reason=obj.reason
+        conflict = _confirmed_with_warning(
+            request,
+            lambda confirm: services.conflict_declare(
+                actor=request.user, assessor=obj.assessor, official=obj.official, reason=obj.reason, confirm=confirm
+            ),
         )
         obj.pk = conflict.pk
         obj._state.adding = False

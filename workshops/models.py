@@ -42,6 +42,12 @@ class RubricFields(models.Model):
         default=Decimal("60"),
         validators=PERCENT,
     )
+    min_assessors = models.PositiveSmallIntegerField(
+        _("eligible assessors needed per candidate"),
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=_("A decision needs this many eligible assessors' scores in every cell."),
+    )
 
     class Meta:
         abstract = True
@@ -52,6 +58,7 @@ def _rubric_constraints(prefix):
     return [
         models.CheckConstraint(condition=models.Q(scale_max__gt=models.F("scale_min")), name=f"{prefix}_scale_order"),
         models.CheckConstraint(condition=models.Q(tolerance__gte=0), name=f"{prefix}_tolerance_non_negative"),
+        models.CheckConstraint(condition=models.Q(min_assessors__gte=1), name=f"{prefix}_min_assessors_positive"),
         models.CheckConstraint(
             condition=models.Q(pass_threshold__gte=0, pass_threshold__lte=100), name=f"{prefix}_threshold_percent"
         ),

@@ -30,9 +30,37 @@ from .models import (
     WorkshopGradeBand,
     WorkshopQuota,
 )
-from .selectors import conflict_reason, quota_for
+from .selectors import candidates_below_minimum, conflict_reason, quota_for
 
-RUBRIC_FIELDS = ("scale_min", "scale_max", "combination", "tolerance", "pass_threshold")
+RUBRIC_FIELDS = ("scale_min", "scale_max", "combination", "tolerance", "pass_threshold", "min_assessors")
+
+
+class ConfirmationNeeded(DomainError):
+    """The change would leave candidates with fewer eligible assessors than the
+    workshop needs: it goes ahead only when called again with confirm=True."""
+
+    def __init__(self, message, *, below: list):
+        super().__init__(message)
+        self.below = below  # [(nomination, eligible assessors left)]
+
+
+def _require_confirmation(workshop: Workshop, below: list, confirm: bool) -> None:
+    if below and not confirm:
+        raise ConfirmationNeeded(
+            _(
+                "This would leave %(names)s with fewer than %(n)s eligible assessors: their Phase One "
+                "decisions stay refused until the minimum is met. Confirm to go ahead."
+            )
+            % {
+                "names": ", ".join(f"{n.official.name_latin} ({left})" for n, left in below),
+                "n": workshop.min_assessors,
+            },
+            below=below,
+        )
+
+
+def _below_names(below: list) -> list[str]:
+    return [f"{n.official.name_latin} ({left})" for n, left in below]
 
 
 def _notify(event: str, nomination_id: int) -> None:
@@ -226,10 +254,11 @@ def _transition(*, actor, nomination: Nomination, status: str, reason: str = "",
 
 
 @transaction.atomic
-def nomination_accept(*, actor, nomination: Nomination, reason: str = "") -> Nomination:
+def nomination_accept(*, actor, nomination: Nomination, reason: str = "", confirm: bool = False) -> Nomination:
     """Accept a nomination within the workshop's capacity. Refused when the
-    workshop is full, when pre-screening was required and not passed, or when
-    fewer than two assigned assessors would be eligible for the candidate."""
+    workshop is full or when pre-screening was required and not passed. When
+    assessors are assigned and fewer than the workshop's minimum would be
+    eligible for the candidate, ConfirmationNeeded is raised unless confirm."""
     workshop = Workshop.objects.select_for_update().get(pk=nomination.workshop_id)
     nomination.refresh_from_db()
     if nomination.status == NominationStatus.ACCEPTED:
@@ -247,22 +276,24 @@ def nomination_accept(*, actor, nomination: Nomination, reason: str = "") -> Nom
             _("The workshop is full: %(n)s of %(capacity)s places are taken.")
             % {"n": accepted, "capacity": workshop.capacity}
         )
-    assignments = AssessorAssignment.objects.filter(workshop=workshop).select_related("assessor__profile")
-    if assignments:
-        eligible = [
-            a for a in assignments if conflict_reason(assessor=a.assessor, official=nomination.official) is None
+    below = []
+    if AssessorAssignment.objects.filter(workshop=workshop).exists():
+        below = [
+            item for item in candidates_below_minimum(workshop, add_nomination=nomination) if item[0] == nomination
         ]
-        if len(eligible) < 2:
-            raise DomainError(
-                _(
-                    "Fewer than two of the workshop's assessors are free of a conflict of interest with "
-                    "%(name)s: assign another assessor before accepting."
-                )
-                % {"name": nomination.official.name_latin}
-            )
+        _require_confirmation(workshop, below, confirm)
     nomination = _transition(
         actor=actor, nomination=nomination, status=NominationStatus.ACCEPTED, reason=reason, action="nomination.accept"
     )
+    if below:
+        audit_record(
+            actor=actor,
+            action="nomination.accept_below_minimum",
+            obj=nomination,
+            after={"below_minimum": _below_names(below)},
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
     _notify("accepted", nomination.pk)
     return nomination
 
@@ -364,64 +395,106 @@ def nomination_attendance(*, actor, nomination: Nomination, attendance: str) -> 
 
 
 @transaction.atomic
-def assessor_assign(*, actor, workshop: Workshop, assessor) -> AssessorAssignment:
+def assessor_assign(*, actor, workshop: Workshop, assessor, confirm: bool = False) -> AssessorAssignment:
     """Assign an assessor to a workshop. The conflict check runs here too: the
     candidates the assessor is not eligible for are recorded in the audit entry
-    and the assessor never scores them (see eligible_assessor_map)."""
-    assignment, created = AssessorAssignment.objects.get_or_create(
-        workshop=workshop, assessor=assessor, defaults={"assigned_by": actor}
+    and the assessor never scores them (see eligible_assessor_map). When the
+    assessor is not eligible for candidates left below the workshop's minimum
+    of eligible assessors, ConfirmationNeeded is raised unless confirm."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    existing = AssessorAssignment.objects.filter(workshop=workshop, assessor=assessor).first()
+    if existing is not None:
+        return existing
+    accepted = list(workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official"))
+    conflicted = {
+        n.pk: n.official.name_latin for n in accepted if conflict_reason(assessor=assessor, official=n.official)
+    }
+    below = [item for item in candidates_below_minimum(workshop, add_assessor=assessor) if item[0].pk in conflicted]
+    _require_confirmation(workshop, below, confirm)
+    assignment = AssessorAssignment.objects.create(workshop=workshop, assessor=assessor, assigned_by=actor)
+    audit_record(
+        actor=actor,
+        action="assessor.assign",
+        obj=assignment,
+        after={
+            "assessor": assessor.get_username(),
+            "not_eligible_for": list(conflicted.values()),
+            "below_minimum": _below_names(below),
+        },
+        workshop_id=workshop.pk,
     )
-    if created:
-        conflicted = [
-            n.official.name_latin
-            for n in workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official")
-            if conflict_reason(assessor=assessor, official=n.official)
-        ]
-        audit_record(
-            actor=actor,
-            action="assessor.assign",
-            obj=assignment,
-            after={"assessor": assessor.get_username(), "not_eligible_for": conflicted},
-            workshop_id=workshop.pk,
-        )
     return assignment
 
 
 @transaction.atomic
-def assessor_unassign(*, actor, workshop: Workshop, assessor) -> None:
-    """Remove an assessor from a workshop before any of their scores exist."""
+def assessor_unassign(*, actor, workshop: Workshop, assessor, confirm: bool = False) -> None:
+    """Remove an assessor from a workshop before any of their scores exist.
+    When candidates the assessor was eligible for would fall below the
+    workshop's minimum, ConfirmationNeeded is raised unless confirm."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
     assignment = AssessorAssignment.objects.filter(workshop=workshop, assessor=assessor).first()
     if assignment is None:
         return
     if workshop.nominations.filter(scores__assessor=assessor).exists():
         raise DomainError(_("This assessor has already entered scores and cannot be removed."))
+    accepted = workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official")
+    losing = {n.pk for n in accepted if conflict_reason(assessor=assessor, official=n.official) is None}
+    below = [item for item in candidates_below_minimum(workshop, remove_assessor=assessor) if item[0].pk in losing]
+    _require_confirmation(workshop, below, confirm)
     audit_record(
         actor=actor,
         action="assessor.unassign",
         obj=assignment,
         before={"assessor": assessor.get_username()},
+        after={"below_minimum": _below_names(below)} if below else {},
         workshop_id=workshop.pk,
     )
     assignment.delete()
 
 
 @transaction.atomic
-def conflict_declare(*, actor, assessor, official: Official, reason: str) -> DeclaredConflict:
-    """Record that an assessor must not assess an official. Logged; takes effect at once."""
+def conflict_declare(*, actor, assessor, official: Official, reason: str, confirm: bool = False) -> DeclaredConflict:
+    """Record that an assessor must not assess an official. Logged; takes effect
+    at once. When it leaves the official below the minimum of eligible
+    assessors in a workshop where they are accepted and the assessor is
+    assigned, ConfirmationNeeded is raised unless confirm. Scores the assessor
+    already entered for the official stop counting and are flagged on the
+    results grid."""
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the conflict of interest."))
-    conflict, created = DeclaredConflict.objects.get_or_create(
-        assessor=assessor, official=official, defaults={"reason": reason, "declared_by": actor}
+    existing = DeclaredConflict.objects.filter(assessor=assessor, official=official).first()
+    if existing is not None:
+        return existing
+    below = []
+    workshops = Workshop.objects.select_for_update().filter(
+        pk__in=Workshop.objects.filter(
+            assignments__assessor=assessor,
+            nominations__official=official,
+            nominations__status=NominationStatus.ACCEPTED,
+        ).values("pk")
     )
-    if created:
-        audit_record(
-            actor=actor,
-            action="conflict.declare",
-            obj=conflict,
-            after={"assessor": assessor.get_username(), "official": official.name_latin},
-            reason=reason,
-            official_id=official.pk,
-        )
+    for workshop in workshops:
+        if conflict_reason(assessor=assessor, official=official) is None:
+            below += [
+                item
+                for item in candidates_below_minimum(workshop, add_conflict=(assessor, official))
+                if item[0].official_id == official.pk
+            ]
+    if below:
+        _require_confirmation(below[0][0].workshop, below, confirm)
+    conflict = DeclaredConflict.objects.create(assessor=assessor, official=official, reason=reason, declared_by=actor)
+    audit_record(
+        actor=actor,
+        action="conflict.declare",
+        obj=conflict,
+        after={
+            "assessor": assessor.get_username(),
+            "official": official.name_latin,
+            "below_minimum": _below_names(below),
+        },
+        reason=reason,
+        official_id=official.pk,
+    )
     return conflict
 
 
@@ -504,23 +577,30 @@ def workshop_update(
 
 
 BULK_DECISIONS = {
-    "accept": lambda actor, nomination, reason: nomination_accept(actor=actor, nomination=nomination, reason=reason),
-    "waitlist": lambda actor, nomination, reason: nomination_waitlist(
+    "accept": lambda actor, nomination, reason, confirm=False: nomination_accept(
+        actor=actor, nomination=nomination, reason=reason, confirm=confirm
+    ),
+    "waitlist": lambda actor, nomination, reason, confirm=False: nomination_waitlist(
         actor=actor, nomination=nomination, reason=reason
     ),
-    "decline": lambda actor, nomination, reason: nomination_decline(actor=actor, nomination=nomination, reason=reason),
+    "decline": lambda actor, nomination, reason, confirm=False: nomination_decline(
+        actor=actor, nomination=nomination, reason=reason
+    ),
 }
 
 
-def nominations_bulk_decide(*, actor, nominations, decision: str, reason: str = "") -> tuple[list, list]:
+def nominations_bulk_decide(
+    *, actor, nominations, decision: str, reason: str = "", confirm: bool = False
+) -> tuple[list, list]:
     """Apply one decision to several nominations, each through its own service in
     its own transaction: one refusal (the workshop is full, a conflict) does not
-    undo the others. Returns (decided nominations, [(nomination, refusal message)])."""
+    undo the others. Returns (decided nominations, [(nomination, refusal message, error)]);
+    an error whose `below` lists candidates asks for confirmation (see ConfirmationNeeded)."""
     decide = BULK_DECISIONS[decision]
     done, refused = [], []
     for nomination in nominations:
         try:
-            done.append(decide(actor, nomination, reason))
+            done.append(decide(actor, nomination, reason, confirm))
         except DomainError as error:
-            refused.append((nomination, " ".join(error.messages)))
+            refused.append((nomination, " ".join(error.messages), error))
     return done, refused

@@ -2,13 +2,28 @@
 eligible assessors, conflicts hold for every administration an assessor
 belongs to, and released results are not reopened."""
 
+from decimal import Decimal
+
 import pytest
+from django.urls import reverse
 
 from accreditation import passrule, services
-from accreditation.enums import Phase
-from accreditation.models import Decision, ScoreSheet
+from accreditation.enums import Outcome, Phase
+from accreditation.models import Accreditation, Decision, ScoreSheet
 from tests.accreditation.scoring_helpers import PASSING, Setup
+from tests.factories import (
+    AdministrationFactory,
+    OfficialFactory,
+    UserFactory,
+    make_workshop,
+    nominate,
+    secretariat_user,
+)
 from toa_portal.errors import DomainError
+from toa_portal.models import AuditEntry
+from workshops import services as workshop_services
+from workshops.enums import WorkshopStatus
+from workshops.models import DeclaredConflict
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +44,123 @@ def test_reopening_a_sheet_after_the_decisions_are_released_is_refused():
     assert sheet.status == "submitted"
     assert Decision.objects.get(nomination=setup.nomination, phase=Phase.ONE).released
     assert services.nomination_result(setup.nomination).status == passrule.PASSED
+
+
+# ------------------------------------------------- two eligible assessors
+
+
+def _workshop_with(actor, *assessors, officials=()):
+    workshop = make_workshop(actor=actor)
+    nominations = [nominate(workshop, official, actor=actor, accept=True) for official in officials]
+    for assessor in assessors:
+        workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)
+    return workshop, nominations
+
+
+def _score_and_submit(workshop, assessor, nomination, value=4):
+    for exercise in workshop.exercises.prefetch_related("criteria"):
+        if nomination is not None:
+            for criterion in exercise.criteria.all():
+                services.phase_one_score_record(
+                    actor=assessor, nomination=nomination, exercise=exercise, criterion=criterion, value=value
+                )
+        services.score_sheet_submit(actor=assessor, workshop=workshop, exercise=exercise)
+
+
+def test_a_decision_never_rests_on_one_eligible_assessor(client):
+    """Accepted before any assessor was assigned, then two assessors of whom one is conflicted."""
+    actor = secretariat_user()
+    official = OfficialFactory()
+    workshop, (nomination,) = _workshop_with(actor, officials=[official])
+    free = UserFactory(home=AdministrationFactory(), password=None)
+    conflicted = UserFactory(home=official.administration, password=None)
+    workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=free)
+    with pytest.raises(workshop_services.ConfirmationNeeded, match=official.name_latin) as asked:
+        workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=conflicted)
+    assert [(n.pk, left) for n, left in asked.value.below] == [(nomination.pk, 1)]
+    assert not workshop.assignments.filter(assessor=conflicted).exists()
+    workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=conflicted, confirm=True)
+    entry = AuditEntry.objects.filter(action="assessor.assign").latest("pk")
+    assert official.name_latin in str(entry.after["below_minimum"])
+
+    _score_and_submit(workshop, free, nomination)
+    _score_and_submit(workshop, conflicted, None)
+    assert services.nomination_result(nomination).status == passrule.TOO_FEW_ASSESSORS
+    with pytest.raises(DomainError, match="Only 1 eligible assessors scored this candidate; 2 are needed"):
+        services.phase_one_decide(actor=actor, nomination=nomination)
+    assert not Decision.objects.filter(nomination=nomination).exists()
+
+    client.force_login(actor)
+    page = client.get(reverse("accreditation:workshop_results", args=[workshop.pk])).content.decode()
+    note = " ".join(page.split("short-of-assessors", 1)[1].split("</div>", 1)[0].split())
+    assert "Needs 2 eligible assessors, has 1: no decision can be recorded." in note
+    assert "the assessor belongs to the official&#x27;s own administration" in note
+
+    # Once the workshop is over, the candidate ends not assessable (no pass, no fail, no accreditation).
+    workshop_services.workshop_set_status(actor=actor, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
+    workshop_services.workshop_set_status(actor=actor, workshop=workshop, status=WorkshopStatus.COMPLETED)
+    decision = services.phase_one_decide(actor=actor, nomination=nomination)
+    assert (decision.outcome, decision.grade, decision.score_percent) == (Outcome.NOT_ASSESSABLE, "", None)
+    assert not Accreditation.objects.filter(nomination=nomination).exists()
+    services.decision_release(actor=actor, decision=decision)
+
+
+def test_a_moderated_value_never_stands_in_for_a_missing_score():
+    rubric = passrule.Rubric(
+        scale_min=1,
+        scale_max=5,
+        combination="mean",
+        tolerance=Decimal("1"),
+        pass_threshold=Decimal("60"),
+        criteria=(passrule.Criterion("T", "T", 1),),
+        exercises=(passrule.Exercise("E", "E", ("T",)),),
+        grade_bands=(),
+    )
+    result = passrule.evaluate(rubric, ["A", "B"], {("A", "E", "T"): 4}, {("E", "T"): Decimal("4")})
+    assert result.status == passrule.INCOMPLETE
+    assert result.missing == ["E/T: B"]
+
+
+def test_unassigning_an_assessor_asks_confirmation_only_when_a_candidate_falls_below_two():
+    actor = secretariat_user()
+    people = [UserFactory(home=AdministrationFactory(), password=None) for _ in range(3)]
+    workshop, (nomination,) = _workshop_with(actor, *people, officials=[OfficialFactory()])
+    workshop_services.assessor_unassign(actor=actor, workshop=workshop, assessor=people[0])
+    with pytest.raises(workshop_services.ConfirmationNeeded, match=nomination.official.name_latin):
+        workshop_services.assessor_unassign(actor=actor, workshop=workshop, assessor=people[1])
+    assert workshop.assignments.count() == 2
+    workshop_services.assessor_unassign(actor=actor, workshop=workshop, assessor=people[1], confirm=True)
+    assert workshop.assignments.count() == 1
+
+
+def test_declaring_a_conflict_asks_confirmation_when_it_leaves_the_candidate_below_two():
+    actor = secretariat_user()
+    people = [UserFactory(home=AdministrationFactory(), password=None) for _ in range(2)]
+    workshop, (nomination,) = _workshop_with(actor, *people, officials=[OfficialFactory()])
+    with pytest.raises(workshop_services.ConfirmationNeeded, match=nomination.official.name_latin):
+        workshop_services.conflict_declare(actor=actor, assessor=people[0], official=nomination.official, reason="Kin")
+    assert not DeclaredConflict.objects.exists()
+    workshop_services.conflict_declare(
+        actor=actor, assessor=people[0], official=nomination.official, reason="Kin", confirm=True
+    )
+    assert DeclaredConflict.objects.filter(assessor=people[0], official=nomination.official).exists()
+
+
+def test_the_assessor_page_shows_a_confirmation_naming_the_candidates(client):
+    actor = secretariat_user()
+    official = OfficialFactory()
+    free = UserFactory(home=AdministrationFactory(), password=None)
+    workshop, _ = _workshop_with(actor, free, officials=[official])
+    conflicted = UserFactory(home=official.administration, password=None)
+    client.force_login(actor)
+    url = reverse("workshops:assessor_assign", args=[workshop.pk])
+    response = client.post(url, {"assessor": conflicted.pk})
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "Candidates left without enough eligible assessors" in page
+    assert official.name_latin in page and "1 eligible assessor left" in page
+    assert f'name="assessor" value="{conflicted.pk}"' in page
+    assert not workshop.assignments.filter(assessor=conflicted).exists()
+    response = client.post(url, {"assessor": conflicted.pk, "confirm": "1"})
+    assert response.status_code == 302
+    assert workshop.assignments.filter(assessor=conflicted).exists()
