@@ -15,12 +15,14 @@ from tests.factories import (
     AdministrationFactory,
     OfficialFactory,
     UserFactory,
+    field_evaluations_submitted,
     make_workshop,
     nominate,
     secretariat_user,
 )
 from toa_portal.errors import DomainError
 from toa_portal.models import AuditEntry
+from workshops import selectors as workshop_selectors
 from workshops import services as workshop_services
 from workshops.enums import WorkshopStatus
 from workshops.models import DeclaredConflict
@@ -164,3 +166,76 @@ def test_the_assessor_page_shows_a_confirmation_naming_the_candidates(client):
     response = client.post(url, {"assessor": conflicted.pk, "confirm": "1"})
     assert response.status_code == 302
     assert workshop.assignments.filter(assessor=conflicted).exists()
+
+
+# -------------------------------------- conflicts through the official record
+
+
+def _expert_of(administration):
+    """An accredited expert's account: linked to their official record, no home administration on the profile."""
+    user = UserFactory(home=None, password=None)
+    OfficialFactory(administration=administration, user=user)
+    return user
+
+
+def test_an_expert_who_assesses_is_conflicted_with_candidates_of_their_own_administration():
+    actor = secretariat_user()
+    japan = AdministrationFactory()
+    candidate = OfficialFactory(administration=japan)
+    expert = _expert_of(japan)
+    others = [UserFactory(home=AdministrationFactory(), password=None) for _ in range(2)]
+    workshop, (nomination,) = _workshop_with(actor, *others, officials=[candidate])
+    workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=expert)
+    entry = AuditEntry.objects.filter(action="assessor.assign").latest("pk")
+    assert entry.after["not_eligible_for"] == [candidate.name_latin]
+    workshop_services.workshop_set_status(actor=actor, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
+    exercise = workshop.exercises.first()
+    with pytest.raises(DomainError, match="own administration"):
+        services.phase_one_score_record(
+            actor=expert, nomination=nomination, exercise=exercise, criterion=exercise.criteria.first(), value=4
+        )
+    assert not nomination.scores.exists()
+    assert [a.pk for a in workshop_selectors.eligible_assessor_map(workshop)[nomination.pk]] == [o.pk for o in others]
+
+
+def test_an_expert_is_never_offered_nor_assigned_as_field_evaluator_of_their_own_administration():
+    from accreditation.forms.assessment import evaluator_candidates
+
+    actor = secretariat_user()
+    japan = AdministrationFactory()
+    candidate = OfficialFactory(administration=japan)
+    expert = _expert_of(japan)
+    evaluation = field_evaluations_submitted([OfficialFactory()], actor=actor)[0]  # makes a workshop with assessors
+    workshop_services.assessor_assign(actor=actor, workshop=evaluation.nomination.workshop, assessor=expert)
+    (phase_one,) = field_evaluations_submitted([candidate], actor=actor)
+    assert expert not in evaluator_candidates(phase_one.nomination)
+    with pytest.raises(DomainError, match="own administration"):
+        services.field_evaluation_assign(
+            actor=actor,
+            nomination=phase_one.nomination,
+            evaluator=expert,
+            mission_place="Tokyo",
+            mission_start=phase_one.mission_start,
+            mission_end=phase_one.mission_end,
+            mission_type=phase_one.mission_type,
+            role=phase_one.role,
+        )
+
+
+def test_linking_an_account_to_an_official_later_flags_the_scores_that_no_longer_count(client):
+    setup = Setup(assessors=3)
+    late, *_ = setup.assessors
+    setup.score_all([PASSING, PASSING, PASSING])
+    setup.submit_all()
+    assert services.nomination_result(setup.nomination).eligible == 3
+    # The assessor turns out to be an official of the candidate's administration.
+    OfficialFactory(administration=setup.nomination.official.administration, user=late)
+    entry = AuditEntry.objects.get(action="conflict.account_linked")
+    assert entry.official_id == setup.nomination.official_id and entry.after["scores_no_longer_count"] is True
+    result = services.nomination_result(setup.nomination)
+    assert result.eligible == 2 and result.status == passrule.PASSED
+    client.force_login(setup.secretariat)
+    page = client.get(reverse("accreditation:workshop_results", args=[setup.workshop.pk])).content.decode()
+    flagged = " ".join(page.split("conflicted-scores", 1)[1].split("</div>", 1)[0].split())
+    assert "is now in conflict of interest: those scores do not count." in flagged
+    assert (late.get_full_name() or late.username) in flagged
