@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Official
-from workshops.models import FieldCriterion, Nomination, Programme, Workshop, WorkshopCriterion, WorkshopExercise
+from workshops.models import (
+    Nomination,
+    Programme,
+    Workshop,
+    WorkshopCriterion,
+    WorkshopExercise,
+    WorkshopFieldCriterion,
+)
 
 from .enums import (
     CURRENT_ACCREDITATION,
@@ -138,7 +145,7 @@ def evidence_upload_to(instance, filename):
 
 class FieldEvaluation(models.Model):
     """Phase Two: a mission the pre-accredited expert delivers, evaluated by a
-    qualified expert against the programme's field criteria."""
+    qualified expert against the field criteria of the workshop's snapshot."""
 
     nomination = models.OneToOneField(Nomination, on_delete=models.PROTECT, related_name="field_evaluation")
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_evaluations")
@@ -169,7 +176,7 @@ class FieldEvaluation(models.Model):
 
 class FieldScore(models.Model):
     evaluation = models.ForeignKey(FieldEvaluation, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(FieldCriterion, on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(WorkshopFieldCriterion, on_delete=models.PROTECT, related_name="scores")
     value = models.PositiveSmallIntegerField(_("score"))
     version = models.PositiveIntegerField(default=1)
 

@@ -22,7 +22,7 @@ from candidates.rules import is_secretariat
 from toa_portal.audit import audit_record
 from toa_portal.errors import DomainError
 from workshops.enums import NominationStatus, WorkshopStatus
-from workshops.models import FieldCriterion, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
+from workshops.models import Nomination, Workshop, WorkshopCriterion, WorkshopExercise, WorkshopFieldCriterion
 from workshops.selectors import conflict_reason
 
 from . import figures, passrule
@@ -540,7 +540,12 @@ def _check_evaluator(actor, evaluation: FieldEvaluation) -> None:
 
 @transaction.atomic
 def field_score_record(
-    *, actor, evaluation: FieldEvaluation, criterion: FieldCriterion, value, expected_version: int | None = None
+    *,
+    actor,
+    evaluation: FieldEvaluation,
+    criterion: WorkshopFieldCriterion,
+    value,
+    expected_version: int | None = None,
 ) -> FieldScore:
     """Record the evaluator's score on one Phase Two criterion. expected_version
     works as for Phase One: a stale save raises StaleScore with the current row."""
@@ -549,8 +554,8 @@ def field_score_record(
     )
     _check_evaluator(actor, evaluation)
     workshop = evaluation.nomination.workshop
-    if criterion.programme_id != workshop.programme_id:
-        raise DomainError(_("This criterion belongs to another programme."))
+    if criterion.workshop_id != workshop.pk:
+        raise DomainError(_("This criterion belongs to another workshop."))
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
     existing = FieldScore.objects.filter(evaluation=evaluation, criterion=criterion).first()
     if expected_version is not None and expected_version != (existing.version if existing else 0):
@@ -600,14 +605,13 @@ def field_evidence_add(
 
 
 def field_result(evaluation: FieldEvaluation) -> dict:
-    """The Phase Two rule: every field criterion scored, weighted score at or
-    above the threshold, each minimum met, and the evaluator's recommendation
+    """The Phase Two rule, on the workshop's snapshot: every field criterion
+    scored, weighted score at or above the threshold, each minimum met, and the evaluator's recommendation
     to accredit. Computed exactly; each check carries its figures as pages
     show them (the display rule of accreditation.figures)."""
     workshop = evaluation.nomination.workshop
-    programme = workshop.programme
-    criteria = list(programme.field_criteria.all())
-    threshold = figures.exact(programme.field_pass_threshold)
+    criteria = list(workshop.field_criteria.all())
+    threshold = figures.exact(workshop.field_pass_threshold)
     scores = {s.criterion_id: s.value for s in evaluation.scores.all()}
     missing = [c.code for c in criteria if c.pk not in scores]
     result = {"missing": missing, "checks": [], "percent": None, "status": passrule.INCOMPLETE}
@@ -671,7 +675,7 @@ def field_evaluation_submit(
     if not (narrative or "").strip():
         raise DomainError(_("Write the narrative of the mission."))
     scored = set(evaluation.scores.values_list("criterion_id", flat=True))
-    missing = [c.code for c in evaluation.nomination.workshop.programme.field_criteria.all() if c.pk not in scored]
+    missing = [c.code for c in evaluation.nomination.workshop.field_criteria.all() if c.pk not in scored]
     if missing:
         raise DomainError(_("Score every criterion first. Missing: %(missing)s.") % {"missing": ", ".join(missing)})
     evaluation.narrative = narrative

@@ -175,8 +175,9 @@ class FieldCriterion(CriterionFields):
 
 
 class Workshop(RubricFields):
-    """A Phase One workshop. Its rubric fields and its criteria, exercises and
-    grade bands are a snapshot of the programme's taken at creation."""
+    """A Phase One workshop. Its rubric fields, its criteria, exercises and
+    grade bands, and its Phase Two rubric (field criteria and threshold) are a
+    snapshot of the programme's taken at creation."""
 
     programme = models.ForeignKey(
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="workshops"
@@ -198,6 +199,9 @@ class Workshop(RubricFields):
         _("nominations per administration"), null=True, blank=True, help_text=_("Empty: no limit.")
     )
     status = models.CharField(_("status"), max_length=16, choices=WorkshopStatus.choices, default=WorkshopStatus.DRAFT)
+    field_pass_threshold = models.DecimalField(
+        _("Phase Two pass threshold (%)"), max_digits=5, decimal_places=2, default=Decimal("60"), validators=PERCENT
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -263,6 +267,21 @@ class WorkshopGradeBand(models.Model):
 
     def __str__(self):
         return f"{self.name} ≥ {self.min_percent}%"
+
+
+class WorkshopFieldCriterion(CriterionFields):
+    """A Phase Two criterion of a workshop's snapshot: field evaluations of its
+    candidates are scored against it, whatever the programme becomes."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="field_criteria")
+
+    class Meta(CriterionFields.Meta):
+        verbose_name = _("workshop Phase Two criterion")
+        verbose_name_plural = _("workshop Phase Two criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "code"], name="workshop_field_criterion_unique_code"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="workshop_field_criterion_weight_positive"),
+        ]
 
 
 class WorkshopQuota(models.Model):

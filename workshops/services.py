@@ -27,6 +27,7 @@ from .models import (
     Workshop,
     WorkshopCriterion,
     WorkshopExercise,
+    WorkshopFieldCriterion,
     WorkshopGradeBand,
     WorkshopQuota,
 )
@@ -73,10 +74,11 @@ def _notify(event: str, nomination_id: int) -> None:
 @transaction.atomic
 def workshop_create(*, actor, programme: Programme, curriculum: list[str] | None = None, **fields) -> Workshop:
     """Create a workshop and take the snapshot of its programme's rubric (scale,
-    criteria, exercises, grade bands): later edits of the programme never
-    re-grade this workshop."""
+    criteria, exercises, grade bands, and the Phase Two criteria and
+    threshold): later edits of the programme never re-grade this workshop."""
     for name in RUBRIC_FIELDS:
         fields.setdefault(name, getattr(programme, name))
+    fields.setdefault("field_pass_threshold", programme.field_pass_threshold)
     workshop = Workshop(programme=programme, **fields)
     workshop.full_clean()
     workshop.save()
@@ -99,6 +101,18 @@ def workshop_create(*, actor, programme: Programme, curriculum: list[str] | None
     WorkshopGradeBand.objects.bulk_create(
         WorkshopGradeBand(workshop=workshop, name=band.name, min_percent=band.min_percent)
         for band in programme.grade_bands.all()
+    )
+    WorkshopFieldCriterion.objects.bulk_create(
+        WorkshopFieldCriterion(
+            workshop=workshop,
+            code=c.code,
+            name=c.name,
+            weight=c.weight,
+            minimum=c.minimum,
+            critical=c.critical,
+            order=c.order,
+        )
+        for c in programme.field_criteria.all()
     )
     CurriculumModule.objects.bulk_create(
         CurriculumModule(workshop=workshop, title=title, order=i) for i, title in enumerate(curriculum or [])

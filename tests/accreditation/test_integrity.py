@@ -239,3 +239,25 @@ def test_linking_an_account_to_an_official_later_flags_the_scores_that_no_longer
     flagged = " ".join(page.split("conflicted-scores", 1)[1].split("</div>", 1)[0].split())
     assert "is now in conflict of interest: those scores do not count." in flagged
     assert (late.get_full_name() or late.username) in flagged
+
+
+# ------------------------------------------------------ Phase Two snapshot
+
+
+def test_editing_the_programme_never_regrades_a_past_field_evaluation():
+    actor = secretariat_user()
+    (evaluation,) = field_evaluations_submitted([OfficialFactory()], actor=actor)
+    before = services.field_result(evaluation)
+    assert before["status"] == passrule.PASSED and before["percent_display"] == "80.0%"
+    programme = evaluation.nomination.workshop.programme
+    programme.field_pass_threshold = Decimal("95")
+    programme.save()
+    programme.field_criteria.update(weight=9, minimum=Decimal("5"))
+    evaluation.refresh_from_db()
+    assert services.field_result(evaluation) == before
+    decision = services.phase_two_decide(actor=actor, nomination=evaluation.nomination)
+    assert decision.outcome == Outcome.PASSED
+    # a new workshop takes the edited Phase Two rubric
+    workshop = make_workshop(actor=actor, programme=programme)
+    assert workshop.field_pass_threshold == Decimal("95")
+    assert set(workshop.field_criteria.values_list("weight", flat=True)) == {9}

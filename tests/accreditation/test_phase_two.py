@@ -88,7 +88,7 @@ def test_phase_one_to_phase_two_to_accredited_with_exactly_one_certificate(clien
     client.force_login(evaluator)
     page = client.get(reverse("accreditation:field_evaluation", args=[evaluation.pk])).content.decode()
     assert "Dhaka: regional workshop" in page and 'class="form-control score-input"' in page
-    for criterion in setup.workshop.programme.field_criteria.all():
+    for criterion in setup.workshop.field_criteria.all():
         response = client.post(_score_url(evaluation, criterion), {"value": "4", "version": "0"})
         assert response.status_code == 200 and "Saved" in response.content.decode()
     upload = SimpleUploadedFile("attendance.pdf", PDF, content_type="application/octet-stream")
@@ -174,7 +174,7 @@ def test_field_score_save_answers_401_422_409(client):
     setup = _pre_accredited()
     evaluator = UserFactory(home=AdministrationFactory())
     evaluation = _assign(setup, evaluator)
-    criterion = setup.workshop.programme.field_criteria.first()
+    criterion = setup.workshop.field_criteria.first()
     url = _score_url(evaluation, criterion)
     assert client.post(url, {"value": "4", "version": "0"}).status_code == 401
     client.force_login(evaluator)
@@ -191,7 +191,7 @@ def test_only_the_evaluator_scores_and_others_get_404_or_403(client):
     setup = _pre_accredited()
     evaluator = UserFactory(home=AdministrationFactory())
     evaluation = _assign(setup, evaluator)
-    criterion = setup.workshop.programme.field_criteria.first()
+    criterion = setup.workshop.field_criteria.first()
     client.force_login(setup.assessors[0])
     assert client.get(reverse("accreditation:field_evaluation", args=[evaluation.pk])).status_code == 404
     assert client.post(_score_url(evaluation, criterion), {"value": "4", "version": "0"}).status_code == 404
@@ -236,7 +236,7 @@ def test_submit_needs_every_score_a_narrative_and_a_recommendation(client):
     url = reverse("accreditation:field_submit", args=[evaluation.pk])
     page = client.post(url, {"narrative": "Good.", "recommendation": Recommendation.ACCREDIT}, follow=True)
     assert "Score every criterion first. Missing: PREP, DELIV, ADAPT." in page.content.decode()
-    for criterion in setup.workshop.programme.field_criteria.all():
+    for criterion in setup.workshop.field_criteria.all():
         services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=3)
     page = client.post(url, {"narrative": "", "recommendation": "maybe"}, follow=True).content.decode()
     assert "Narrative: This field is required." in page
@@ -247,7 +247,7 @@ def test_submit_needs_every_score_a_narrative_and_a_recommendation(client):
     evaluation.refresh_from_db()
     assert evaluation.submitted_at is not None
     # Locked afterwards.
-    criterion = setup.workshop.programme.field_criteria.first()
+    criterion = setup.workshop.field_criteria.first()
     response = client.post(_score_url(evaluation, criterion), {"value": "5", "version": "1"})
     assert response.status_code == 422 and "submitted and locked" in response.content.decode()
 
@@ -256,7 +256,7 @@ def test_a_negative_recommendation_fails_phase_two_and_issues_no_certificate():
     setup = _pre_accredited()
     evaluator = UserFactory(home=AdministrationFactory())
     evaluation = _assign(setup, evaluator)
-    for criterion in setup.workshop.programme.field_criteria.all():
+    for criterion in setup.workshop.field_criteria.all():
         services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=5)
     services.field_evaluation_submit(
         actor=evaluator, evaluation=evaluation, narrative="Absent twice.", recommendation=Recommendation.NOT_ACCREDIT

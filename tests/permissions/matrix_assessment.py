@@ -144,7 +144,7 @@ def evaluation_kwargs(scenario):
 
 
 def field_score_kwargs(scenario):
-    field = evaluation(scenario).nomination.workshop.programme.field_criteria.first()
+    field = evaluation(scenario).nomination.workshop.field_criteria.first()
     return {"evaluation_id": evaluation(scenario).pk, "criterion_id": field.pk}
 
 
