@@ -24,6 +24,7 @@ from toa_portal.errors import DomainError
 from workshops.enums import NominationStatus, WorkshopStatus
 from workshops.models import Nomination, Workshop, WorkshopCriterion, WorkshopExercise, WorkshopFieldCriterion
 from workshops.selectors import conflict_reason
+from workshops.services import snapshot_lock_for_scoring
 
 from . import figures, passrule
 from .enums import (
@@ -131,6 +132,7 @@ def phase_one_score_record(
     """
     workshop = nomination.workshop
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
+    snapshot_lock_for_scoring(workshop.pk)  # the rubric snapshot cannot change under a first score
     _check_can_score(actor=actor, nomination=nomination, exercise=exercise, criterion=criterion)
     score = (
         PhaseOneScore.objects.select_for_update()
@@ -554,6 +556,7 @@ def field_score_record(
     )
     _check_evaluator(actor, evaluation)
     workshop = evaluation.nomination.workshop
+    snapshot_lock_for_scoring(workshop.pk)
     if criterion.workshop_id != workshop.pk:
         raise DomainError(_("This criterion belongs to another workshop."))
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)

@@ -2,6 +2,7 @@
 admin actions go through the services (an audit entry is always written)."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -479,3 +480,22 @@ def test_admin_secretariat_member_cannot_take_over_a_superuser_account(client, s
     page = client.get(_url(User, "change", member.pk)).content.decode()
     assert 'name="is_superuser"' not in page
     assert client.get(_url(User, "change", UserFactory().pk)).status_code == 200
+
+
+def test_admin_snapshot_edits_go_through_the_service_with_before_and_after(client, staff):
+    workshop = make_workshop(actor=staff)
+    data = _change_data(client, workshop)
+    criterion = workshop.criteria.get(pk=data["criteria-0-id"])
+    data["criteria-0-weight"] = 7
+    data["pass_threshold"] = "62.5"
+    response = client.post(_url(Workshop, "change", workshop.pk), data)
+    assert response.status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.pass_threshold == Decimal("62.5")
+    assert workshop.criteria.get(pk=criterion.pk).weight == 7
+    entries = AuditEntry.objects.filter(action="workshop.snapshot", workshop_id=workshop.pk)
+    changed = {key: (entry.before[key], entry.after[key]) for entry in entries for key in entry.after}
+    assert changed["pass_threshold"] == ("60.00", "62.5")
+    assert changed[f"workshopcriterion {criterion.code}.weight"] == (criterion.weight, 7)
+    # the programme is untouched
+    assert workshop.programme.criteria.get(code=criterion.code).weight == criterion.weight

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -586,6 +586,110 @@ def workshop_update(
     if after:
         audit_record(
             actor=actor, action="workshop.update", obj=workshop, before=before, after=after, workshop_id=workshop.pk
+        )
+    return workshop
+
+
+PHASE_TWO_RUBRIC_FIELDS = ("field_pass_threshold",)
+SNAPSHOT_ROWS = (WorkshopCriterion, WorkshopExercise, WorkshopGradeBand, WorkshopFieldCriterion)
+
+
+def workshop_scored(workshop: Workshop) -> bool:
+    """Whether a Phase One score exists for the workshop (its Phase One rubric is then frozen)."""
+    return workshop.pk is not None and workshop.nominations.filter(scores__isnull=False).exists()
+
+
+def workshop_field_scored(workshop: Workshop) -> bool:
+    """Whether a Phase Two score exists for the workshop (its field rubric is then frozen)."""
+    return workshop.pk is not None and workshop.field_criteria.filter(scores__isnull=False).exists()
+
+
+def snapshot_lock_for_scoring(workshop_id: int) -> None:
+    """Taken by the scoring services before they write a score: a shared lock
+    on the workshop row, which waits for a snapshot edit in progress (that holds
+    the row exclusively) and never for another score being saved."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM workshops_workshop WHERE id = %s FOR SHARE", [workshop_id])
+
+
+def _row_state(row) -> dict:
+    state = {f.name: getattr(row, f.attname) for f in row._meta.concrete_fields if f.name not in ("id", "workshop")}
+    if isinstance(row, WorkshopExercise) and row.pk:
+        state["criteria"] = sorted(row.criteria.values_list("code", flat=True))
+    return state
+
+
+def _row_label(row) -> str:
+    return f"{row._meta.model_name} {getattr(row, 'code', '') or getattr(row, 'name', '')}".strip()
+
+
+@transaction.atomic
+def workshop_snapshot_update(
+    *,
+    actor,
+    workshop: Workshop,
+    fields: dict | None = None,
+    save: list | None = None,
+    delete: list | None = None,
+    exercise_criteria: list | None = None,
+) -> Workshop:
+    """Change a workshop's rubric snapshot: its rubric fields (`fields`), rows of
+    its criteria, exercises, grade bands and Phase Two criteria to save (new or
+    changed instances) or delete, and the criteria each exercise assesses
+    ([(exercise, [criteria])]). The Phase One parts are refused once a Phase One
+    score exists, the Phase Two parts once a field score exists — checked under
+    the workshop's row lock, which the scoring services share. One audit entry
+    with every value before and after. The programme is never touched."""
+    fields, save, delete, exercise_criteria = fields or {}, save or [], delete or [], exercise_criteria or {}
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    rows = [*save, *delete, *(exercise for exercise, _criteria in exercise_criteria)]
+    for name in fields:
+        if name not in RUBRIC_FIELDS + PHASE_TWO_RUBRIC_FIELDS:
+            raise ValueError(f"{name} is not part of the rubric snapshot")
+    for row in rows:
+        if not isinstance(row, SNAPSHOT_ROWS) or (row.workshop_id is not None and row.workshop_id != workshop.pk):
+            raise ValueError(f"{row!r} is not part of this workshop's snapshot")
+    phase_two = set(fields) <= set(PHASE_TWO_RUBRIC_FIELDS) and all(
+        isinstance(row, WorkshopFieldCriterion) for row in rows
+    )
+    if phase_two and (fields or rows) and workshop_field_scored(workshop):
+        raise DomainError(_("A Phase Two score exists for this workshop: its Phase Two rubric is frozen."))
+    if not phase_two and workshop_scored(workshop):
+        raise DomainError(_("A score exists for this workshop: its rubric snapshot is frozen."))
+    before, after = {}, {}
+    for name, value in fields.items():
+        if getattr(workshop, name) != value:
+            before[name], after[name] = getattr(workshop, name), value
+            setattr(workshop, name, value)
+    if after:
+        workshop.full_clean()
+        workshop.save(update_fields=list(after))
+    for row in save:
+        old = type(row).objects.filter(pk=row.pk).first() if row.pk else None
+        row.workshop = workshop
+        row.full_clean(exclude=["workshop"])
+        row.save()
+        new, previous = _row_state(row), (_row_state(old) if old else {})
+        for name, value in new.items():
+            if previous.get(name) != value:
+                key = f"{_row_label(row)}.{name}"
+                before[key], after[key] = previous.get(name), value
+    for exercise, criteria in exercise_criteria:
+        old = sorted(exercise.criteria.values_list("code", flat=True))
+        if any(c.workshop_id != workshop.pk for c in criteria):
+            raise ValueError("an exercise assesses criteria of its own workshop only")
+        exercise.criteria.set(criteria)
+        new = sorted(c.code for c in criteria)
+        if new != old:
+            before[f"{_row_label(exercise)} criteria"], after[f"{_row_label(exercise)} criteria"] = old, new
+    for row in delete:
+        for name, value in _row_state(row).items():
+            before[f"{_row_label(row)}.{name}"], after[f"{_row_label(row)}.{name}"] = value, None
+        row.delete()
+    if after:
+        audit_record(
+            actor=actor, action="workshop.snapshot", obj=workshop, before=before, after=after, workshop_id=workshop.pk
         )
     return workshop
 

@@ -261,3 +261,34 @@ def test_editing_the_programme_never_regrades_a_past_field_evaluation():
     workshop = make_workshop(actor=actor, programme=programme)
     assert workshop.field_pass_threshold == Decimal("95")
     assert set(workshop.field_criteria.values_list("weight", flat=True)) == {9}
+
+
+# ------------------------------------------------- snapshot edits, frozen
+
+
+def test_snapshot_edits_are_refused_after_the_first_score_and_audited_before():
+    setup = Setup()
+    workshop = setup.workshop
+    criterion = workshop.criteria.get(code="D")
+    criterion.weight = 5
+    workshop_services.workshop_snapshot_update(actor=setup.secretariat, workshop=workshop, save=[criterion])
+    entry = AuditEntry.objects.get(action="workshop.snapshot", workshop_id=workshop.pk)
+    assert (entry.before, entry.after) == ({"workshopcriterion D.weight": 2}, {"workshopcriterion D.weight": 5})
+    setup.score(setup.assessors[0], setup.nomination, "PRES", "T", 4)
+    criterion.weight = 1
+    with pytest.raises(DomainError, match="its rubric snapshot is frozen"):
+        workshop_services.workshop_snapshot_update(actor=setup.secretariat, workshop=workshop, save=[criterion])
+    with pytest.raises(DomainError, match="frozen"):
+        workshop_services.workshop_snapshot_update(
+            actor=setup.secretariat, workshop=workshop, fields={"pass_threshold": Decimal("50")}
+        )
+    workshop.refresh_from_db()
+    assert workshop.criteria.get(code="D").weight == 5 and workshop.pass_threshold == Decimal("60")
+    # The Phase Two rubric stays editable until the first field score.
+    field = workshop.field_criteria.first()
+    field.weight = 4
+    workshop_services.workshop_snapshot_update(
+        actor=setup.secretariat, workshop=workshop, save=[field], fields={"field_pass_threshold": Decimal("70")}
+    )
+    workshop.refresh_from_db()
+    assert workshop.field_pass_threshold == Decimal("70")
