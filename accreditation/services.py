@@ -460,6 +460,255 @@ def decisions_release_workshop(*, actor, workshop: Workshop, phase: str = Phase.
     return count
 
 
+CORRECTABLE_PHASE_ONE = {
+    passrule.PASSED: Outcome.PASSED,
+    passrule.FAILED: Outcome.FAILED,
+    passrule.TOO_FEW_ASSESSORS: Outcome.NOT_ASSESSABLE,
+}
+
+
+def _reevaluated(decision: Decision) -> tuple[str, str, Decimal | None, dict]:
+    """(outcome, grade, stored percent, explanation) of the exact rule applied now to the decision's scores."""
+    if decision.phase == Phase.ONE:
+        result = nomination_result(decision.nomination)
+        if result.status not in CORRECTABLE_PHASE_ONE:
+            raise DomainError(
+                _("The scores cannot be decided now (%(status)s): the correction cannot be computed.")
+                % {"status": result.status.replace("_", " ")}
+            )
+        outcome = CORRECTABLE_PHASE_ONE[result.status]
+        if outcome == Outcome.NOT_ASSESSABLE:
+            return outcome, "", None, result.explanation()
+        return outcome, result.grade, result.percent_stored, result.explanation()
+    evaluation = FieldEvaluation.objects.filter(nomination=decision.nomination).first()
+    result = field_result(evaluation) if evaluation is not None else {"status": passrule.INCOMPLETE}
+    if result["status"] == passrule.INCOMPLETE:
+        raise DomainError(_("The field evaluation is incomplete: the correction cannot be computed."))
+    outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED
+    return outcome, "", result["percent"], {**result, "percent": str(result["percent"])}
+
+
+def decision_differences(decision: Decision) -> list[str]:
+    """What the exact re-evaluation of a recorded decision changes: its outcome,
+    grade or stored score (empty when the decision stands as recorded)."""
+    try:
+        outcome, grade, percent, explanation = _reevaluated(decision)
+    except DomainError as error:
+        return [" ".join(error.messages)]
+    differences = []
+    stored_eligible = decision.explanation.get("eligible_assessors") if decision.phase == Phase.ONE else None
+    if stored_eligible is not None and stored_eligible != explanation.get("eligible_assessors"):
+        differences.append(
+            _("eligible assessors %(old)s → %(new)s (conflict of interest)")
+            % {"old": stored_eligible, "new": explanation.get("eligible_assessors")}
+        )
+    if outcome != decision.outcome:
+        differences.append(
+            _("outcome %(old)s → %(new)s") % {"old": decision.get_outcome_display(), "new": Outcome(outcome).label}
+        )
+    if grade != decision.grade:
+        differences.append(_("grade %(old)s → %(new)s") % {"old": decision.grade or "—", "new": grade or "—"})
+    if percent != decision.score_percent:
+        differences.append(
+            _("stored score %(old)s → %(new)s") % {"old": decision.score_percent or "—", "new": percent or "—"}
+        )
+    return differences
+
+
+def decisions_recheck(workshop: Workshop) -> list[tuple[Decision, list[str]]]:
+    """Every standing decision of the workshop (both phases) whose exact
+    re-evaluation differs from what was recorded, with what differs."""
+    decisions = Decision.objects.filter(nomination__workshop=workshop).select_related(
+        "nomination__official__administration", "nomination__workshop"
+    )
+    found = []
+    for decision in decisions.order_by("nomination__official__name_latin", "phase"):
+        differences = decision_differences(decision)
+        if differences:
+            found.append((decision, differences))
+    return found
+
+
+@transaction.atomic
+def decision_correct(*, actor, decision: Decision, reason: str, feedback: str | None = None) -> Decision:
+    """Correct a recorded (or released) decision: a new decision, computed by
+    the exact rule from the scores as they stand (eligible assessors only),
+    replaces it, with the reason. The replaced decision is kept, marked
+    superseded. An accreditation or certificate that rested on the old
+    decision is revoked or granted, or the certificate re-issued, to match.
+    A released decision's correction is released at once and, after commit,
+    the expert and their focal points are told by e-mail. Audited."""
+    _require_secretariat(actor)
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the correction."))
+    old = Decision.objects.select_for_update().filter(pk=decision.pk).first()
+    if old is None:
+        raise DomainError(_("This decision has already been replaced by a correction."))
+    nomination = (
+        Nomination.objects.select_for_update()
+        .select_related("workshop__programme", "official")
+        .get(pk=old.nomination_id)
+    )
+    outcome, grade, percent, explanation = _reevaluated(old)
+    if (outcome, grade, percent) == (old.outcome, old.grade, old.score_percent):
+        raise DomainError(_("The exact rule gives the recorded decision again: there is nothing to correct."))
+    if (
+        old.phase == Phase.ONE
+        and outcome != Outcome.PASSED
+        and Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists()
+    ):
+        raise DomainError(_("Correct the Phase Two decision first: it rests on this Phase One pass."))
+    now = timezone.now()
+    old.superseded_at = now
+    old.save(update_fields=["superseded_at"])
+    new = Decision.objects.create(
+        nomination=nomination,
+        phase=old.phase,
+        outcome=outcome,
+        grade=grade,
+        score_percent=percent,
+        explanation=explanation,
+        feedback=old.feedback if feedback is None else feedback,
+        note=old.note,
+        decided_by=actor,
+        released=old.released,
+        released_at=now if old.released else None,
+        released_by=actor if old.released else None,
+        corrects=old,
+        correction_reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        action="decision.correct",
+        obj=new,
+        before={"outcome": old.outcome, "grade": old.grade, "percent": old.score_percent},
+        after={"outcome": new.outcome, "grade": new.grade, "percent": new.score_percent, "replaces": old.pk},
+        reason=reason,
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    _follow_correction(actor=actor, old=old, new=new, reason=reason)
+    if new.released:
+        from .tasks import send_correction_notice
+
+        transaction.on_commit(lambda: send_correction_notice.delay(new.pk), robust=True)
+    return new
+
+
+def _follow_correction(*, actor, old: Decision, new: Decision, reason: str) -> None:
+    """Bring the accreditation and its certificate in line with a corrected decision."""
+    nomination = new.nomination
+    accreditation = Accreditation.objects.select_for_update().filter(nomination=nomination).first()
+    was, now = old.outcome == Outcome.PASSED, new.outcome == Outcome.PASSED
+    certificate = None
+    if accreditation is not None:
+        certificate = accreditation.certificates.filter(validity=Validity.VALID).order_by("-version").first()
+    if was and not now and accreditation is not None:
+        if certificate is not None:
+            certificate_revoke(actor=actor, certificate=certificate, reason=reason)
+            return
+        before = {"status": accreditation.status}
+        accreditation.status = (
+            AccreditationStatus.REVOKED if new.phase == Phase.ONE else (AccreditationStatus.NOT_ACCREDITED)
+        )
+        accreditation.ended_on = timezone.localdate()
+        accreditation.end_reason = reason
+        accreditation.save(update_fields=["status", "ended_on", "end_reason"])
+        audit_record(
+            actor=actor,
+            action="accreditation.correct",
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+    elif now and not was and new.phase == Phase.ONE:
+        programme = nomination.workshop.programme
+        if current_accreditation(nomination.official, programme, programme.expert_type):
+            raise DomainError(
+                _("%(name)s already holds a current accreditation in this programme.")
+                % {"name": nomination.official.name_latin}
+            )
+        if accreditation is not None:
+            raise DomainError(
+                _("An earlier accreditation rests on this nomination: revoke it in the back office first.")
+            )
+        accreditation = Accreditation.objects.create(
+            official=nomination.official,
+            programme=programme,
+            expert_type=programme.expert_type,
+            nomination=nomination,
+            status=AccreditationStatus.PRE_ACCREDITED,
+            pre_accredited_on=timezone.localdate(),
+        )
+        audit_record(
+            actor=actor,
+            action="accreditation.pre_accredit",
+            obj=accreditation,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+    elif now and not was and accreditation is not None:
+        before = {"status": accreditation.status}
+        today = timezone.localdate()
+        accreditation.status = AccreditationStatus.ACCREDITED
+        accreditation.accredited_on = today
+        accreditation.valid_until = today + relativedelta(
+            months=nomination.workshop.programme.certificate_validity_months
+        )
+        accreditation.ended_on = None
+        accreditation.save(update_fields=["status", "accredited_on", "valid_until", "ended_on"])
+        audit_record(
+            actor=actor,
+            action="accreditation.grant",
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+        certificate_issue(actor=actor, accreditation=accreditation)
+    elif now and was and certificate is not None:
+        certificate_reissue(actor=actor, certificate=certificate, reason=reason)
+
+
+def correction_notice(*, decision_id: int) -> None:
+    """E-mail the expert and their administration's focal points about a correction, each in their language."""
+    from candidates.models import FocalPoint
+    from workshops.notifications import send_templated
+
+    decision = (
+        Decision.objects.select_related("nomination__official", "nomination__workshop", "corrects")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or decision.corrects_id is None:
+        return
+    nomination = decision.nomination
+    context = {"decision": decision, "nomination": nomination, "workshop": nomination.workshop}
+    send_templated(
+        template="decision_corrected",
+        to=nomination.official.email,
+        language=nomination.official.preferred_language,
+        context={**context, "recipient": nomination.official.name_latin},
+    )
+    for focal_point in FocalPoint.objects.filter(
+        administration_id=nomination.official.administration_id, active=True
+    ).select_related("user__profile"):
+        profile = getattr(focal_point.user, "profile", None)
+        send_templated(
+            template="decision_corrected",
+            to=focal_point.user.email,
+            language=getattr(profile, "language", None) or settings.LANGUAGE_CODE,
+            context={**context, "recipient": focal_point.user.get_full_name() or focal_point.user.username},
+        )
+
+
 def _phase_one_passed(nomination: Nomination) -> bool:
     return Decision.objects.filter(nomination=nomination, phase=Phase.ONE, outcome=Outcome.PASSED).exists()
 

@@ -59,3 +59,13 @@ def send_certificate_mail(certificate_id: int, template: str) -> None:
     )
     if certificate is not None:
         certificate_mail(template=template, certificate=certificate)
+
+
+@shared_task(
+    name="accreditation.send_correction_notice", acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60
+)
+def send_correction_notice(decision_id: int) -> None:
+    """Tell the expert and their administration's focal points that a decision was corrected."""
+    from .services import correction_notice
+
+    correction_notice(decision_id=decision_id)

@@ -153,3 +153,12 @@ class EvidenceForm(forms.Form):
         upload = self.cleaned_data["file"]
         self.content_type = validate_upload(upload)
         return upload
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent to the expert and their focal point with the corrected result."),
+    )

@@ -292,3 +292,89 @@ def test_snapshot_edits_are_refused_after_the_first_score_and_audited_before():
     )
     workshop.refresh_from_db()
     assert workshop.field_pass_threshold == Decimal("70")
+
+
+# ----------------------------------------------------- corrections, re-check
+
+# Without assessor A the candidate scores 19/7 of 5 (54.3%: fails); with A, 64/21 (61.0%: passes).
+WITH_A = [4, 4, 3, 4, 3, 3, 4, 4, 3]
+WITHOUT_A = [3, 3, 2, 3, 2, 2, 3, 3, 2]
+
+
+def test_a_decision_resting_on_conflicted_scores_is_found_and_corrected(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    setup = Setup(assessors=3)
+    a = setup.assessors[0]
+    setup.score_all([WITH_A, WITHOUT_A, WITHOUT_A])
+    setup.submit_all()
+    decision = services.phase_one_decide(actor=setup.secretariat, nomination=setup.nomination)
+    assert (decision.outcome, decision.grade, decision.score_percent) == (Outcome.PASSED, "Pass", Decimal("60.95"))
+    services.decision_release(actor=setup.secretariat, decision=decision)
+    assert services.decisions_recheck(setup.workshop) == []
+    # A turns out to be conflicted with the candidate.
+    workshop_services.conflict_declare(
+        actor=setup.secretariat, assessor=a, official=setup.nomination.official, reason="Former supervisor"
+    )
+    ((found, differences),) = services.decisions_recheck(setup.workshop)
+    assert found == decision
+    assert differences == [
+        "eligible assessors 3 → 2 (conflict of interest)",
+        "outcome Passed → Not passed",
+        "grade Pass → —",
+        "stored score 60.95 → 54.29",
+    ]
+    client.force_login(setup.secretariat)
+    page = client.get(reverse("accreditation:decisions_recheck", args=[setup.workshop.pk])).content.decode()
+    assert "outcome Passed → Not passed" in page and setup.nomination.official.name_latin in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accreditation:decision_correct", args=[decision.pk]), {"reason": "Assessor A was conflicted."}
+        )
+    assert response.status_code == 302
+    corrected = Decision.objects.get(nomination=setup.nomination, phase=Phase.ONE)
+    assert (corrected.outcome, corrected.grade, corrected.score_percent) == (Outcome.FAILED, "", Decimal("54.29"))
+    assert corrected.corrects_id == decision.pk and corrected.released
+    assert corrected.correction_reason == "Assessor A was conflicted."
+    assert Decision.all_objects.get(pk=decision.pk).superseded_at is not None
+    accreditation = Accreditation.objects.get(nomination=setup.nomination)
+    assert accreditation.status == "revoked" and accreditation.end_reason == "Assessor A was conflicted."
+    entry = AuditEntry.objects.get(action="decision.correct")
+    assert (entry.before["outcome"], entry.after["outcome"], entry.reason) == (
+        "passed",
+        "failed",
+        "Assessor A was conflicted.",
+    )
+    (mail,) = [m for m in mailoutbox if setup.nomination.official.email in m.to]
+    assert "Corrected result" in mail.subject
+    assert "Previous result: Passed. Corrected result: Not passed." in mail.body
+    assert "Assessor A was conflicted." in mail.body
+    assert services.decisions_recheck(setup.workshop) == []
+
+
+def test_a_correction_needs_a_reason_and_a_difference():
+    setup = Setup()
+    setup.score_all([PASSING, PASSING])
+    setup.submit_all()
+    decision = services.phase_one_decide(actor=setup.secretariat, nomination=setup.nomination)
+    with pytest.raises(DomainError, match="reason"):
+        services.decision_correct(actor=setup.secretariat, decision=decision, reason="  ")
+    with pytest.raises(DomainError, match="nothing to correct"):
+        services.decision_correct(actor=setup.secretariat, decision=decision, reason="Check.")
+    assert Decision.all_objects.filter(nomination=setup.nomination).count() == 1
+
+
+def test_a_decision_stored_by_rounding_noise_is_corrected_to_a_pass():
+    from tests.accreditation.test_exact_rule import scored_workshop, thirds_programme
+
+    secretariat, nomination = scored_workshop(thirds_programme(), {"E1": (2, 4), "E2": (2, 5), "E3": (3, 5)})
+    decision = services.phase_one_decide(actor=secretariat, nomination=nomination)
+    # what the inexact rule recorded for this exact 60%: a fail at 59.99…
+    Accreditation.objects.filter(nomination=nomination).delete()
+    Decision.objects.filter(pk=decision.pk).update(outcome=Outcome.FAILED, grade="", score_percent=Decimal("60.00"))
+    ((found, differences),) = services.decisions_recheck(nomination.workshop)
+    assert differences == ["outcome Not passed → Passed", "grade — → Pass"]
+    corrected = services.decision_correct(actor=secretariat, decision=found, reason="Exact arithmetic.")
+    assert (corrected.outcome, corrected.grade) == (Outcome.PASSED, "Pass")
+    assert Accreditation.objects.get(nomination=nomination).status == "pre_accredited"

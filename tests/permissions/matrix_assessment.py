@@ -243,6 +243,13 @@ ROWS = [
         expect(404, anonymous=302, secretariat=302, focal_point=403, expert=403),
         {"method": POST},
     ),
+    ("accreditation:decisions_recheck", workshop_kwargs, WORKSHOP_SECRETARIAT_PAGE),
+    (
+        "accreditation:decision_correct",
+        decision_kwargs,
+        expect(404, anonymous=302, secretariat=400, focal_point=403, expert=403),
+        {"method": POST, "data": lambda s: {"reason": "Matrix"}},
+    ),
     (
         "accreditation:candidate_audit",
         official_kwargs,
