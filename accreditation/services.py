@@ -408,6 +408,7 @@ def phase_one_decide_workshop(*, actor, workshop: Workshop, feedback: str = "") 
     (all or none: a refusal rolls the whole batch back). Returns how many were
     decided and how many were left (incomplete or flagged for moderation)."""
     _require_secretariat(actor)
+    workshop = Workshop.objects.get(pk=workshop.pk)
     _require_sheets_submitted(workshop)
     decided = left = 0
     already = set(

@@ -71,7 +71,7 @@ def _confirmation_page(request, workshop, error: services.ConfirmationNeeded, ba
         for value in request.POST.getlist(name)
     ]
     context = {"workshop": workshop, "below": error.below, "fields": fields, "action": request.path, "back": back}
-    return render(request, "workshops/confirm_below_minimum.html", context, status=409)
+    return render(request, "workshops/confirm_below_minimum.html", context)
 
 
 def _error_text(error: ValidationError) -> str:

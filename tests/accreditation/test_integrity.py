@@ -158,7 +158,7 @@ def test_the_assessor_page_shows_a_confirmation_naming_the_candidates(client):
     url = reverse("workshops:assessor_assign", args=[workshop.pk])
     response = client.post(url, {"assessor": conflicted.pk})
     page = response.content.decode()
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert "Candidates left without enough eligible assessors" in page
     assert official.name_latin in page and "1 eligible assessor left" in page
     assert f'name="assessor" value="{conflicted.pk}"' in page
@@ -378,3 +378,39 @@ def test_a_decision_stored_by_rounding_noise_is_corrected_to_a_pass():
     corrected = services.decision_correct(actor=secretariat, decision=found, reason="Exact arithmetic.")
     assert (corrected.outcome, corrected.grade) == (Outcome.PASSED, "Pass")
     assert Accreditation.objects.get(nomination=nomination).status == "pre_accredited"
+
+
+def test_correcting_a_phase_two_pass_revokes_the_certificate_that_rested_on_it():
+    from accreditation.models import FieldScore
+    from tests.factories import accredit
+
+    actor = secretariat_user()
+    (certificate,) = accredit([OfficialFactory()], actor=actor)
+    nomination = certificate.accreditation.nomination
+    decision = Decision.objects.get(nomination=nomination, phase=Phase.TWO)
+    # A field score was wrong (entered as 4 instead of 1): the exact rule now fails the mission.
+    FieldScore.objects.filter(evaluation__nomination=nomination).update(value=1)
+    ((found, differences),) = services.decisions_recheck(nomination.workshop)
+    assert found == decision and "outcome Passed → Not passed" in differences
+    corrected = services.decision_correct(actor=actor, decision=decision, reason="Field score mistyped.")
+    assert (corrected.phase, corrected.outcome) == (Phase.TWO, Outcome.FAILED)
+    certificate.refresh_from_db()
+    assert (certificate.validity, certificate.revoked_reason) == ("revoked", "Field score mistyped.")
+    assert Accreditation.objects.get(nomination=nomination).status == "revoked"
+
+
+def test_deciding_a_completed_workshop_records_candidates_short_of_assessors_as_not_assessable():
+    actor = secretariat_user()
+    official = OfficialFactory()
+    free = UserFactory(home=AdministrationFactory(), password=None)
+    conflicted = UserFactory(home=official.administration, password=None)
+    workshop, (nomination,) = _workshop_with(actor, officials=[official])
+    workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=free)
+    workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=conflicted, confirm=True)
+    _score_and_submit(workshop, free, nomination)
+    _score_and_submit(workshop, conflicted, None)
+    assert services.phase_one_decide_workshop(actor=actor, workshop=workshop) == {"decided": 0, "left": 1}
+    workshop_services.workshop_set_status(actor=actor, workshop=workshop, status=WorkshopStatus.IN_PROGRESS)
+    workshop_services.workshop_set_status(actor=actor, workshop=workshop, status=WorkshopStatus.COMPLETED)
+    assert services.phase_one_decide_workshop(actor=actor, workshop=workshop) == {"decided": 1, "left": 0}
+    assert Decision.objects.get(nomination=nomination).outcome == Outcome.NOT_ASSESSABLE
