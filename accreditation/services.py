@@ -332,7 +332,7 @@ def phase_one_decide(
         Nomination.objects.select_for_update().select_related("workshop__programme", "official").get(pk=nomination.pk)
     )
     if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
-        raise DomainError(_("The Phase One decision is already recorded and is final."))
+        raise DomainError(_("The Phase One decision is already recorded: an error in it is put right by a correction."))
     if nomination.status != NominationStatus.ACCEPTED:
         raise DomainError(_("Only accepted candidates receive a Phase One decision."))
     _require_sheets_submitted(nomination.workshop)
@@ -960,7 +960,7 @@ def phase_two_decide(
     if not _phase_one_passed(nomination):
         raise DomainError(_("Phase Two can only be decided after a Phase One pass."))
     if Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists():
-        raise DomainError(_("The Phase Two decision is already recorded and is final."))
+        raise DomainError(_("The Phase Two decision is already recorded: an error in it is put right by a correction."))
     evaluation = FieldEvaluation.objects.filter(nomination=nomination).first()
     if evaluation is None or evaluation.submitted_at is None:
         raise DomainError(_("The field evaluation has not been submitted yet."))

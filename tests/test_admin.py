@@ -253,7 +253,7 @@ def test_admin_phase_one_decision_action_follows_the_pass_rule(client, staff):
     nomination = decision.nomination
     entries = AuditEntry.objects.filter(action="decision.phase_one").count()
     response = _action(client, Nomination, "decide_phase_one", [nomination])
-    assert "already recorded and is final" in response.content.decode()
+    assert "already recorded: an error in it is put right by a correction" in response.content.decode()
     assert AuditEntry.objects.filter(action="decision.phase_one").count() == entries
     assert Decision.objects.filter(nomination=nomination, phase=Phase.ONE).count() == 1
 

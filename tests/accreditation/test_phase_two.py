@@ -109,7 +109,7 @@ def test_phase_one_to_phase_two_to_accredited_with_exactly_one_certificate(clien
     page = client.post(decide_url, {"feedback": "Congratulations.", "note": ""}, follow=True).content.decode()
     assert "is accredited" in page
     page = client.post(decide_url, {"feedback": "Again.", "note": ""}, follow=True).content.decode()
-    assert "already recorded and is final" in page
+    assert "already recorded: an error in it is put right by a correction" in page
     accreditation = Accreditation.objects.get()
     assert accreditation.status == AccreditationStatus.ACCREDITED
     assert Certificate.objects.filter(accreditation=accreditation).count() == 1
