@@ -166,6 +166,8 @@ class DecisionAdmin(WorkflowAdmin):
         "released",
         "released_at",
         "released_by",
+        "corrects",
+        "correction_reason",
     ]
 
     release = service_action(

@@ -18,6 +18,8 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import combinations
 
+from .figures import number_text, percent_text, round_half_up
+
 
 @dataclass(frozen=True)
 class Agreement:
@@ -35,11 +37,11 @@ class Agreement:
     @property
     def percent_within(self) -> str:
         share = self.share_within
-        return "" if share is None else f"{(share * 100).quantize(Decimal('0.1'))}%"
+        return "" if share is None else percent_text(Fraction(self.within_tolerance * 100, self.cells))
 
     @property
     def kappa_display(self) -> str:
-        return "" if self.kappa is None else str(self.kappa.quantize(Decimal("0.001")))
+        return "" if self.kappa is None else number_text(round_half_up(self.kappa, 3))
 
 
 def quadratic_weighted_kappa(pairs: list[tuple[int, int]], scale_min: int, scale_max: int) -> Decimal | None:

@@ -308,7 +308,7 @@ def build_kashiwa(*, programme, secretariat, assessors, fieldeval, password):
             services.decision_release(actor=secretariat, decision=decision)
         workshop_services.workshop_set_status(actor=secretariat, workshop=workshop, status=WorkshopStatus.COMPLETED)
 
-    field_criteria = list(programme.field_criteria.all())
+    field_criteria = list(workshop.field_criteria.all())
     for iso3, values, recommendation, submitted, decided in KASHIWA_FIELD:
         nomination = nominations[iso3]
         with _at(dt.datetime(2024, 1, 15, 10, 0, tzinfo=tz)):

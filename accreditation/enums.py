@@ -10,6 +10,7 @@ class Phase(models.TextChoices):
 class Outcome(models.TextChoices):
     PASSED = "passed", _("Passed")
     FAILED = "failed", _("Not passed")
+    NOT_ASSESSABLE = "not_assessable", _("Not assessable")
 
 
 class SheetStatus(models.TextChoices):

@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Official
-from workshops.models import FieldCriterion, Nomination, Programme, Workshop, WorkshopCriterion, WorkshopExercise
+from workshops.models import (
+    Nomination,
+    Programme,
+    Workshop,
+    WorkshopCriterion,
+    WorkshopExercise,
+    WorkshopFieldCriterion,
+)
 
 from .enums import (
     CURRENT_ACCREDITATION,
@@ -96,14 +103,23 @@ class ModeratedScore(models.Model):
         return f"{self.nomination.official} {self.exercise.code}/{self.criterion.code} → {self.value}"
 
 
+class CurrentDecisions(models.Manager):
+    """Decisions that stand: a decision replaced by a correction is kept (with
+    its explanation) but no longer read as the decision of its phase."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_at__isnull=True)
+
+
 class Decision(models.Model):
-    """The Secretariat's final decision on one phase for one nomination, with
-    the explanation of the pass rule it was based on. Focal points and experts
-    see it only once released."""
+    """The Secretariat's decision on one phase for one nomination, with the
+    explanation of the pass rule it was based on. Focal points and experts see
+    it only once released. A decision is never edited: a correction records a
+    new decision that replaces it (see services.decision_correct)."""
 
     nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="decisions")
     phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     grade = models.CharField(_("grade"), max_length=40, blank=True)
     score_percent = models.DecimalField(_("weighted score (%)"), max_digits=6, decimal_places=2, null=True, blank=True)
     explanation = models.JSONField(_("explanation"), default=dict)
@@ -116,13 +132,31 @@ class Decision(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    corrects = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_by",
+        verbose_name=_("corrects the decision"),
+    )
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
+    superseded_at = models.DateTimeField(_("replaced by a correction on"), null=True, blank=True)
+
+    all_objects = models.Manager()
+    objects = CurrentDecisions()
 
     class Meta:
+        default_manager_name = "objects"
         ordering = ["nomination", "phase"]
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         constraints = [
-            models.UniqueConstraint(fields=["nomination", "phase"], name="decision_unique_per_phase"),
+            models.UniqueConstraint(
+                fields=["nomination", "phase"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="decision_unique_per_phase",
+            ),
             models.CheckConstraint(
                 condition=models.Q(released=False) | models.Q(released_at__isnull=False), name="decision_release_dated"
             ),
@@ -138,7 +172,7 @@ def evidence_upload_to(instance, filename):
 
 class FieldEvaluation(models.Model):
     """Phase Two: a mission the pre-accredited expert delivers, evaluated by a
-    qualified expert against the programme's field criteria."""
+    qualified expert against the field criteria of the workshop's snapshot."""
 
     nomination = models.OneToOneField(Nomination, on_delete=models.PROTECT, related_name="field_evaluation")
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_evaluations")
@@ -169,7 +203,7 @@ class FieldEvaluation(models.Model):
 
 class FieldScore(models.Model):
     evaluation = models.ForeignKey(FieldEvaluation, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(FieldCriterion, on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(WorkshopFieldCriterion, on_delete=models.PROTECT, related_name="scores")
     value = models.PositiveSmallIntegerField(_("score"))
     version = models.PositiveIntegerField(default=1)
 

@@ -12,7 +12,7 @@ from candidates.rules import focal_administration_ids, is_secretariat, official_
 from toa_portal.models import AuditEntry
 from workshops.enums import NominationStatus
 from workshops.models import AssessorAssignment, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
-from workshops.selectors import eligible_assessor_map
+from workshops.selectors import conflict_reason, eligible_assessor_map
 
 from . import passrule
 from .agreement import Agreement, agreement
@@ -30,6 +30,7 @@ def rubric_of(workshop: Workshop) -> passrule.Rubric:
         combination=workshop.combination,
         tolerance=workshop.tolerance,
         pass_threshold=workshop.pass_threshold,
+        min_assessors=workshop.min_assessors,
         criteria=tuple(passrule.Criterion(c.code, c.name, c.weight, c.minimum, c.critical) for c in criteria),
         exercises=tuple(
             passrule.Exercise(
@@ -274,6 +275,8 @@ class GridRow:
     cells: list[GridCell]
     decision: Decision | None
     check_labels: list = field(default_factory=list)
+    not_eligible: list = field(default_factory=list)  # (assessor, reason) when the candidate is short of assessors
+    conflicted_scorers: list = field(default_factory=list)  # assessors whose scores no longer count (conflict)
 
     @property
     def comments(self) -> list:
@@ -321,11 +324,26 @@ def results_grid(workshop: Workshop) -> ResultsGrid:
         .exclude(comment="")
         .values_list("nomination_id", "exercise_id", "criterion_id", "assessor_id", "comment")
     }
+    scorers = defaultdict(set)
+    for nomination_id, assessor_id in (
+        PhaseOneScore.objects.filter(nomination__workshop=workshop)
+        .values_list("nomination_id", "assessor_id")
+        .distinct()
+    ):
+        scorers[nomination_id].add(assessor_id)
     rows = []
     agreement_cells = []
     for nomination in nominations:
         result = results[nomination.pk]
         allowed = {str(a.pk) for a in eligible.get(nomination.pk, [])}
+        conflicted_scorers = [a for a in assessors if a.pk in scorers[nomination.pk] and str(a.pk) not in allowed]
+        not_eligible = []
+        if result.status == passrule.TOO_FEW_ASSESSORS:
+            not_eligible = [
+                (a, conflict_reason(assessor=a, official=nomination.official))
+                for a in assessors
+                if str(a.pk) not in allowed
+            ]
         cells = []
         for cell in result.cells:
             values = [cell.scores.get(str(a.pk)) if str(a.pk) in allowed else NOT_ELIGIBLE for a in assessors]
@@ -349,7 +367,16 @@ def results_grid(workshop: Workshop) -> ResultsGrid:
             )
             if not cell.missing:
                 agreement_cells.append(cell.scores)
-        rows.append(GridRow(nomination, result, cells, decisions.get(nomination.pk)))
+        rows.append(
+            GridRow(
+                nomination,
+                result,
+                cells,
+                decisions.get(nomination.pk),
+                not_eligible=not_eligible,
+                conflicted_scorers=conflicted_scorers,
+            )
+        )
     return ResultsGrid(
         workshop=workshop,
         rubric=rubric,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -22,10 +23,11 @@ from candidates.rules import is_secretariat
 from toa_portal.audit import audit_record
 from toa_portal.errors import DomainError
 from workshops.enums import NominationStatus, WorkshopStatus
-from workshops.models import FieldCriterion, Nomination, Workshop, WorkshopCriterion, WorkshopExercise
+from workshops.models import Nomination, Workshop, WorkshopCriterion, WorkshopExercise, WorkshopFieldCriterion
 from workshops.selectors import conflict_reason
+from workshops.services import snapshot_lock_for_scoring
 
-from . import passrule
+from . import figures, passrule
 from .credentials.badge import certificate_credential_sign
 from .enums import (
     AccreditationStatus,
@@ -132,6 +134,7 @@ def phase_one_score_record(
     """
     workshop = nomination.workshop
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
+    snapshot_lock_for_scoring(workshop.pk)  # the rubric snapshot cannot change under a first score
     _check_can_score(actor=actor, nomination=nomination, exercise=exercise, criterion=criterion)
     score = (
         PhaseOneScore.objects.select_for_update()
@@ -219,13 +222,21 @@ def score_sheet_submit(*, actor, workshop: Workshop, exercise: WorkshopExercise)
 
 @transaction.atomic
 def score_sheet_reopen(*, actor, sheet: ScoreSheet, reason: str) -> ScoreSheet:
-    """Reopen a submitted sheet (Secretariat, with a reason). The exercise is blind again until resubmitted."""
+    """Reopen a submitted sheet (Secretariat, with a reason). The exercise is blind again until resubmitted.
+    Refused once a Phase One decision of the workshop is released (scores can no longer change anything)."""
     _require_secretariat(actor)
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for reopening the sheet."))
     sheet = ScoreSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.status != SheetStatus.SUBMITTED:
         raise DomainError(_("Only a submitted sheet can be reopened."))
+    if Decision.objects.filter(nomination__workshop_id=sheet.workshop_id, phase=Phase.ONE, released=True).exists():
+        raise DomainError(
+            _(
+                "Phase One decisions of this workshop are released: its sheets stay closed. "
+                "Put an error right with a correction of the decision."
+            )
+        )
     sheet.status = SheetStatus.OPEN
     sheet.submitted_at = None
     sheet.save(update_fields=["status", "submitted_at"])
@@ -260,7 +271,7 @@ def phase_one_moderate(
         raise DomainError(
             _("A score is between %(min)s and %(max)s.") % {"min": workshop.scale_min, "max": workshop.scale_max}
         )
-    if number != number.quantize(passrule.TWO_PLACES):
+    if number != figures.round_half_up(number, figures.STORED_PLACES):
         raise DomainError(_("A moderated score has at most two decimals."))
     if exercise.workshop_id != workshop.pk or not exercise.criteria.filter(pk=criterion.pk).exists():
         raise DomainError(_("This exercise does not assess that criterion."))
@@ -312,24 +323,41 @@ def _require_sheets_submitted(workshop: Workshop) -> None:
 def phase_one_decide(
     *, actor, nomination: Nomination, feedback: str = "", note: str = "", effective_date: dt.date | None = None
 ) -> Decision:
-    """Record the final Phase One decision from the pass rule, with its
-    explanation. A pass makes the official pre-accredited (on effective_date,
-    by default today: a decision taken in a meeting may be entered later)."""
+    """Record the Phase One decision from the pass rule, with its explanation.
+    A pass makes the official pre-accredited (on effective_date, by default
+    today: a decision taken in a meeting may be entered later). A candidate
+    without the workshop's minimum of eligible assessors is refused a decision
+    while the workshop runs, and is recorded *not assessable* once it is
+    completed (released like a decision, with an invitation to a later workshop)."""
     _require_secretariat(actor)
     nomination = (
         Nomination.objects.select_for_update().select_related("workshop__programme", "official").get(pk=nomination.pk)
     )
     if Decision.objects.filter(nomination=nomination, phase=Phase.ONE).exists():
-        raise DomainError(_("The Phase One decision is already recorded and is final."))
+        raise DomainError(_("The Phase One decision is already recorded: an error in it is put right by a correction."))
     if nomination.status != NominationStatus.ACCEPTED:
         raise DomainError(_("Only accepted candidates receive a Phase One decision."))
     _require_sheets_submitted(nomination.workshop)
     result = nomination_result(nomination)
     if result.status == passrule.INCOMPLETE:
         raise DomainError(_("Scores are incomplete: no decision can be recorded yet."))
+    not_assessable = (
+        result.status == passrule.TOO_FEW_ASSESSORS and nomination.workshop.status == WorkshopStatus.COMPLETED
+    )
+    if result.status == passrule.TOO_FEW_ASSESSORS and not not_assessable:
+        raise DomainError(
+            _(
+                "Only %(eligible)s eligible assessors scored this candidate; %(required)s are needed: "
+                "no decision can be recorded yet."
+            )
+            % {"eligible": result.eligible, "required": result.min_assessors}
+        )
     if result.status == passrule.MODERATION:
         raise DomainError(_("Some scores differ by more than the tolerance: moderate them first."))
-    outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
+    if not_assessable:
+        outcome = Outcome.NOT_ASSESSABLE
+    else:
+        outcome = Outcome.PASSED if result.status == passrule.PASSED else Outcome.FAILED
     programme = nomination.workshop.programme
     if outcome == Outcome.PASSED and current_accreditation(nomination.official, programme, programme.expert_type):
         raise DomainError(
@@ -340,8 +368,8 @@ def phase_one_decide(
         nomination=nomination,
         phase=Phase.ONE,
         outcome=outcome,
-        grade=result.grade,
-        score_percent=result.percent.quantize(passrule.TWO_PLACES),
+        grade="" if not_assessable else result.grade,
+        score_percent=None if not_assessable else result.percent_stored,
         explanation=result.explanation(),
         feedback=feedback,
         note=note,
@@ -382,6 +410,7 @@ def phase_one_decide_workshop(*, actor, workshop: Workshop, feedback: str = "") 
     (all or none: a refusal rolls the whole batch back). Returns how many were
     decided and how many were left (incomplete or flagged for moderation)."""
     _require_secretariat(actor)
+    workshop = Workshop.objects.get(pk=workshop.pk)
     _require_sheets_submitted(workshop)
     decided = left = 0
     already = set(
@@ -390,7 +419,8 @@ def phase_one_decide_workshop(*, actor, workshop: Workshop, feedback: str = "") 
     for nomination_id, result in workshop_results(workshop).items():
         if nomination_id in already:
             continue
-        if not result.decidable:
+        closed_short = result.status == passrule.TOO_FEW_ASSESSORS and workshop.status == WorkshopStatus.COMPLETED
+        if not result.decidable and not closed_short:
             left += 1
             continue
         phase_one_decide(actor=actor, nomination=Nomination.objects.get(pk=nomination_id), feedback=feedback)
@@ -431,6 +461,255 @@ def decisions_release_workshop(*, actor, workshop: Workshop, phase: str = Phase.
         decision_release(actor=actor, decision=decision)
         count += 1
     return count
+
+
+CORRECTABLE_PHASE_ONE = {
+    passrule.PASSED: Outcome.PASSED,
+    passrule.FAILED: Outcome.FAILED,
+    passrule.TOO_FEW_ASSESSORS: Outcome.NOT_ASSESSABLE,
+}
+
+
+def _reevaluated(decision: Decision) -> tuple[str, str, Decimal | None, dict]:
+    """(outcome, grade, stored percent, explanation) of the exact rule applied now to the decision's scores."""
+    if decision.phase == Phase.ONE:
+        result = nomination_result(decision.nomination)
+        if result.status not in CORRECTABLE_PHASE_ONE:
+            raise DomainError(
+                _("The scores cannot be decided now (%(status)s): the correction cannot be computed.")
+                % {"status": result.status.replace("_", " ")}
+            )
+        outcome = CORRECTABLE_PHASE_ONE[result.status]
+        if outcome == Outcome.NOT_ASSESSABLE:
+            return outcome, "", None, result.explanation()
+        return outcome, result.grade, result.percent_stored, result.explanation()
+    evaluation = FieldEvaluation.objects.filter(nomination=decision.nomination).first()
+    result = field_result(evaluation) if evaluation is not None else {"status": passrule.INCOMPLETE}
+    if result["status"] == passrule.INCOMPLETE:
+        raise DomainError(_("The field evaluation is incomplete: the correction cannot be computed."))
+    outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED
+    return outcome, "", result["percent"], {**result, "percent": str(result["percent"])}
+
+
+def decision_differences(decision: Decision) -> list[str]:
+    """What the exact re-evaluation of a recorded decision changes: its outcome,
+    grade or stored score (empty when the decision stands as recorded)."""
+    try:
+        outcome, grade, percent, explanation = _reevaluated(decision)
+    except DomainError as error:
+        return [" ".join(error.messages)]
+    differences = []
+    stored_eligible = decision.explanation.get("eligible_assessors") if decision.phase == Phase.ONE else None
+    if stored_eligible is not None and stored_eligible != explanation.get("eligible_assessors"):
+        differences.append(
+            _("eligible assessors %(old)s → %(new)s (conflict of interest)")
+            % {"old": stored_eligible, "new": explanation.get("eligible_assessors")}
+        )
+    if outcome != decision.outcome:
+        differences.append(
+            _("outcome %(old)s → %(new)s") % {"old": decision.get_outcome_display(), "new": Outcome(outcome).label}
+        )
+    if grade != decision.grade:
+        differences.append(_("grade %(old)s → %(new)s") % {"old": decision.grade or "—", "new": grade or "—"})
+    if percent != decision.score_percent:
+        differences.append(
+            _("stored score %(old)s → %(new)s") % {"old": decision.score_percent or "—", "new": percent or "—"}
+        )
+    return differences
+
+
+def decisions_recheck(workshop: Workshop) -> list[tuple[Decision, list[str]]]:
+    """Every standing decision of the workshop (both phases) whose exact
+    re-evaluation differs from what was recorded, with what differs."""
+    decisions = Decision.objects.filter(nomination__workshop=workshop).select_related(
+        "nomination__official__administration", "nomination__workshop"
+    )
+    found = []
+    for decision in decisions.order_by("nomination__official__name_latin", "phase"):
+        differences = decision_differences(decision)
+        if differences:
+            found.append((decision, differences))
+    return found
+
+
+@transaction.atomic
+def decision_correct(*, actor, decision: Decision, reason: str, feedback: str | None = None) -> Decision:
+    """Correct a recorded (or released) decision: a new decision, computed by
+    the exact rule from the scores as they stand (eligible assessors only),
+    replaces it, with the reason. The replaced decision is kept, marked
+    superseded. An accreditation or certificate that rested on the old
+    decision is revoked or granted, or the certificate re-issued, to match.
+    A released decision's correction is released at once and, after commit,
+    the expert and their focal points are told by e-mail. Audited."""
+    _require_secretariat(actor)
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the correction."))
+    old = Decision.objects.select_for_update().filter(pk=decision.pk).first()
+    if old is None:
+        raise DomainError(_("This decision has already been replaced by a correction."))
+    nomination = (
+        Nomination.objects.select_for_update()
+        .select_related("workshop__programme", "official")
+        .get(pk=old.nomination_id)
+    )
+    outcome, grade, percent, explanation = _reevaluated(old)
+    if (outcome, grade, percent) == (old.outcome, old.grade, old.score_percent):
+        raise DomainError(_("The exact rule gives the recorded decision again: there is nothing to correct."))
+    if (
+        old.phase == Phase.ONE
+        and outcome != Outcome.PASSED
+        and Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists()
+    ):
+        raise DomainError(_("Correct the Phase Two decision first: it rests on this Phase One pass."))
+    now = timezone.now()
+    old.superseded_at = now
+    old.save(update_fields=["superseded_at"])
+    new = Decision.objects.create(
+        nomination=nomination,
+        phase=old.phase,
+        outcome=outcome,
+        grade=grade,
+        score_percent=percent,
+        explanation=explanation,
+        feedback=old.feedback if feedback is None else feedback,
+        note=old.note,
+        decided_by=actor,
+        released=old.released,
+        released_at=now if old.released else None,
+        released_by=actor if old.released else None,
+        corrects=old,
+        correction_reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        action="decision.correct",
+        obj=new,
+        before={"outcome": old.outcome, "grade": old.grade, "percent": old.score_percent},
+        after={"outcome": new.outcome, "grade": new.grade, "percent": new.score_percent, "replaces": old.pk},
+        reason=reason,
+        workshop_id=nomination.workshop_id,
+        official_id=nomination.official_id,
+    )
+    _follow_correction(actor=actor, old=old, new=new, reason=reason)
+    if new.released:
+        from .tasks import send_correction_notice
+
+        transaction.on_commit(lambda: send_correction_notice.delay(new.pk), robust=True)
+    return new
+
+
+def _follow_correction(*, actor, old: Decision, new: Decision, reason: str) -> None:
+    """Bring the accreditation and its certificate in line with a corrected decision."""
+    nomination = new.nomination
+    accreditation = Accreditation.objects.select_for_update().filter(nomination=nomination).first()
+    was, now = old.outcome == Outcome.PASSED, new.outcome == Outcome.PASSED
+    certificate = None
+    if accreditation is not None:
+        certificate = accreditation.certificates.filter(validity=Validity.VALID).order_by("-version").first()
+    if was and not now and accreditation is not None:
+        if certificate is not None:
+            certificate_revoke(actor=actor, certificate=certificate, reason=reason)
+            return
+        before = {"status": accreditation.status}
+        accreditation.status = (
+            AccreditationStatus.REVOKED if new.phase == Phase.ONE else (AccreditationStatus.NOT_ACCREDITED)
+        )
+        accreditation.ended_on = timezone.localdate()
+        accreditation.end_reason = reason
+        accreditation.save(update_fields=["status", "ended_on", "end_reason"])
+        audit_record(
+            actor=actor,
+            action="accreditation.correct",
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+    elif now and not was and new.phase == Phase.ONE:
+        programme = nomination.workshop.programme
+        if current_accreditation(nomination.official, programme, programme.expert_type):
+            raise DomainError(
+                _("%(name)s already holds a current accreditation in this programme.")
+                % {"name": nomination.official.name_latin}
+            )
+        if accreditation is not None:
+            raise DomainError(
+                _("An earlier accreditation rests on this nomination: revoke it in the back office first.")
+            )
+        accreditation = Accreditation.objects.create(
+            official=nomination.official,
+            programme=programme,
+            expert_type=programme.expert_type,
+            nomination=nomination,
+            status=AccreditationStatus.PRE_ACCREDITED,
+            pre_accredited_on=timezone.localdate(),
+        )
+        audit_record(
+            actor=actor,
+            action="accreditation.pre_accredit",
+            obj=accreditation,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+    elif now and not was and accreditation is not None:
+        before = {"status": accreditation.status}
+        today = timezone.localdate()
+        accreditation.status = AccreditationStatus.ACCREDITED
+        accreditation.accredited_on = today
+        accreditation.valid_until = today + relativedelta(
+            months=nomination.workshop.programme.certificate_validity_months
+        )
+        accreditation.ended_on = None
+        accreditation.save(update_fields=["status", "accredited_on", "valid_until", "ended_on"])
+        audit_record(
+            actor=actor,
+            action="accreditation.grant",
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+        certificate_issue(actor=actor, accreditation=accreditation)
+    elif now and was and certificate is not None:
+        certificate_reissue(actor=actor, certificate=certificate, reason=reason)
+
+
+def correction_notice(*, decision_id: int) -> None:
+    """E-mail the expert and their administration's focal points about a correction, each in their language."""
+    from candidates.models import FocalPoint
+    from workshops.notifications import send_templated
+
+    decision = (
+        Decision.objects.select_related("nomination__official", "nomination__workshop", "corrects")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or decision.corrects_id is None:
+        return
+    nomination = decision.nomination
+    context = {"decision": decision, "nomination": nomination, "workshop": nomination.workshop}
+    send_templated(
+        template="decision_corrected",
+        to=nomination.official.email,
+        language=nomination.official.preferred_language,
+        context={**context, "recipient": nomination.official.name_latin},
+    )
+    for focal_point in FocalPoint.objects.filter(
+        administration_id=nomination.official.administration_id, active=True
+    ).select_related("user__profile"):
+        profile = getattr(focal_point.user, "profile", None)
+        send_templated(
+            template="decision_corrected",
+            to=focal_point.user.email,
+            language=getattr(profile, "language", None) or settings.LANGUAGE_CODE,
+            context={**context, "recipient": focal_point.user.get_full_name() or focal_point.user.username},
+        )
 
 
 def _phase_one_passed(nomination: Nomination) -> bool:
@@ -515,7 +794,12 @@ def _check_evaluator(actor, evaluation: FieldEvaluation) -> None:
 
 @transaction.atomic
 def field_score_record(
-    *, actor, evaluation: FieldEvaluation, criterion: FieldCriterion, value, expected_version: int | None = None
+    *,
+    actor,
+    evaluation: FieldEvaluation,
+    criterion: WorkshopFieldCriterion,
+    value,
+    expected_version: int | None = None,
 ) -> FieldScore:
     """Record the evaluator's score on one Phase Two criterion. expected_version
     works as for Phase One: a stale save raises StaleScore with the current row."""
@@ -524,8 +808,9 @@ def field_score_record(
     )
     _check_evaluator(actor, evaluation)
     workshop = evaluation.nomination.workshop
-    if criterion.programme_id != workshop.programme_id:
-        raise DomainError(_("This criterion belongs to another programme."))
+    snapshot_lock_for_scoring(workshop.pk)
+    if criterion.workshop_id != workshop.pk:
+        raise DomainError(_("This criterion belongs to another workshop."))
     number = parse_score(value, scale_min=workshop.scale_min, scale_max=workshop.scale_max)
     existing = FieldScore.objects.filter(evaluation=evaluation, criterion=criterion).first()
     if expected_version is not None and expected_version != (existing.version if existing else 0):
@@ -593,29 +878,33 @@ def field_report_draft_save(*, actor, evaluation: FieldEvaluation, narrative: st
 
 
 def field_result(evaluation: FieldEvaluation) -> dict:
-    """The Phase Two rule: every field criterion scored, weighted score at or
-    above the programme's threshold, each minimum met, and the evaluator's
-    recommendation to accredit."""
+    """The Phase Two rule, on the workshop's snapshot: every field criterion
+    scored, weighted score at or above the threshold, each minimum met, and the evaluator's recommendation
+    to accredit. Computed exactly; each check carries its figures as pages
+    show them (the display rule of accreditation.figures)."""
     workshop = evaluation.nomination.workshop
-    programme = workshop.programme
-    criteria = list(programme.field_criteria.all())
+    criteria = list(workshop.field_criteria.all())
+    threshold = figures.exact(workshop.field_pass_threshold)
     scores = {s.criterion_id: s.value for s in evaluation.scores.all()}
     missing = [c.code for c in criteria if c.pk not in scores]
     result = {"missing": missing, "checks": [], "percent": None, "status": passrule.INCOMPLETE}
     if missing or not criteria or evaluation.submitted_at is None:
         return result
     total = sum(c.weight for c in criteria)
-    weighted = sum(Decimal(c.weight) * scores[c.pk] for c in criteria) / Decimal(total)
-    percent = weighted / Decimal(workshop.scale_max) * 100
+    weighted = sum((c.weight * Fraction(scores[c.pk]) for c in criteria), Fraction(0)) / total
+    percent = weighted / workshop.scale_max * 100
     checks = [
         {
             "key": "threshold",
-            "value": str(percent.quantize(passrule.TWO_PLACES)),
-            "required": str(programme.field_pass_threshold),
-            "ok": percent >= programme.field_pass_threshold,
+            "label": "",
+            "value": figures.percent_text(percent, [threshold]),
+            "required": figures.bound_percent_text(threshold),
+            "exact": figures.fraction_text(percent),
+            "ok": percent >= threshold,
         },
         {
             "key": "recommendation",
+            "label": "",
             "value": evaluation.recommendation,
             "required": Recommendation.ACCREDIT,
             "ok": evaluation.recommendation == Recommendation.ACCREDIT,
@@ -623,17 +912,21 @@ def field_result(evaluation: FieldEvaluation) -> dict:
     ]
     for c in criteria:
         if c.minimum is not None:
+            minimum = figures.exact(c.minimum)
             checks.append(
                 {
                     "key": f"minimum:{c.code}",
-                    "value": str(scores[c.pk]),
-                    "required": str(c.minimum),
-                    "ok": scores[c.pk] >= c.minimum,
+                    "label": c.name,
+                    "value": figures.score_text(scores[c.pk], [minimum]),
+                    "required": figures.bound_text(minimum),
+                    "ok": scores[c.pk] >= minimum,
                 }
             )
     result.update(
         checks=checks,
-        percent=percent.quantize(passrule.TWO_PLACES),
+        percent=figures.stored(percent),
+        percent_display=figures.percent_text(percent, [threshold]),
+        percent_exact=figures.fraction_text(percent),
         status=passrule.PASSED if all(ch["ok"] for ch in checks) else passrule.FAILED,
     )
     return result
@@ -655,7 +948,7 @@ def field_evaluation_submit(
     if not (narrative or "").strip():
         raise DomainError(_("Write the narrative of the mission."))
     scored = set(evaluation.scores.values_list("criterion_id", flat=True))
-    missing = [c.code for c in evaluation.nomination.workshop.programme.field_criteria.all() if c.pk not in scored]
+    missing = [c.code for c in evaluation.nomination.workshop.field_criteria.all() if c.pk not in scored]
     if missing:
         raise DomainError(_("Score every criterion first. Missing: %(missing)s.") % {"missing": ", ".join(missing)})
     evaluation.narrative = narrative
@@ -687,7 +980,7 @@ def phase_two_decide(
     if not _phase_one_passed(nomination):
         raise DomainError(_("Phase Two can only be decided after a Phase One pass."))
     if Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists():
-        raise DomainError(_("The Phase Two decision is already recorded and is final."))
+        raise DomainError(_("The Phase Two decision is already recorded: an error in it is put right by a correction."))
     evaluation = FieldEvaluation.objects.filter(nomination=nomination).first()
     if evaluation is None or evaluation.submitted_at is None:
         raise DomainError(_("The field evaluation has not been submitted yet."))

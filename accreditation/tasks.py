@@ -87,3 +87,13 @@ def lift_ended_suspensions() -> int:
     from .suspension import suspensions_lift_ended
 
     return suspensions_lift_ended()
+
+
+@shared_task(
+    name="accreditation.send_correction_notice", acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60
+)
+def send_correction_notice(decision_id: int) -> None:
+    """Tell the expert and their administration's focal points that a decision was corrected."""
+    from .services import correction_notice
+
+    correction_notice(decision_id=decision_id)

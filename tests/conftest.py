@@ -10,8 +10,16 @@ import os
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from toa_portal.celery import app as celery_app
+
+# Property tests: the "ci" profile (the default) is derandomised and bounded so
+# the suite stays reproducible and quick; HYPOTHESIS_PROFILE=thorough searches
+# much further on a developer's machine.
+hypothesis_settings.register_profile("ci", derandomize=True, max_examples=300, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("thorough", max_examples=5000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -175,7 +175,7 @@ def field_evaluations_submitted(officials, *, actor, workshop=None, decided_on=N
             mission_type=MissionType.NATIONAL_TRAINING,
             role=MissionRole.CO_FACILITATOR,
         )
-        for criterion in workshop.programme.field_criteria.all():
+        for criterion in workshop.field_criteria.all():
             services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=4)
         evaluations.append(
             services.field_evaluation_submit(

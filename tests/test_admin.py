@@ -2,6 +2,7 @@
 admin actions go through the services (an audit entry is always written)."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -208,7 +209,9 @@ def _decided_phase_one(actor, workshop):
 
 
 def test_admin_reopen_sheet_needs_a_reason(client, staff):
-    sheet = ScoreSheet.objects.filter(status=SheetStatus.SUBMITTED).first()
+    # a workshop whose decisions are not released yet (after a release its sheets stay closed)
+    workshop = _decided_phase_one(staff, make_workshop(actor=staff)).nomination.workshop
+    sheet = ScoreSheet.objects.filter(workshop=workshop, status=SheetStatus.SUBMITTED).first()
     _action(client, ScoreSheet, "reopen", [sheet], apply="yes", reason="  ")
     sheet.refresh_from_db()
     assert sheet.status == SheetStatus.SUBMITTED
@@ -250,7 +253,7 @@ def test_admin_phase_one_decision_action_follows_the_pass_rule(client, staff):
     nomination = decision.nomination
     entries = AuditEntry.objects.filter(action="decision.phase_one").count()
     response = _action(client, Nomination, "decide_phase_one", [nomination])
-    assert "already recorded and is final" in response.content.decode()
+    assert "already recorded: an error in it is put right by a correction" in response.content.decode()
     assert AuditEntry.objects.filter(action="decision.phase_one").count() == entries
     assert Decision.objects.filter(nomination=nomination, phase=Phase.ONE).count() == 1
 
@@ -477,3 +480,22 @@ def test_admin_secretariat_member_cannot_take_over_a_superuser_account(client, s
     page = client.get(_url(User, "change", member.pk)).content.decode()
     assert 'name="is_superuser"' not in page
     assert client.get(_url(User, "change", UserFactory().pk)).status_code == 200
+
+
+def test_admin_snapshot_edits_go_through_the_service_with_before_and_after(client, staff):
+    workshop = make_workshop(actor=staff)
+    data = _change_data(client, workshop)
+    criterion = workshop.criteria.get(pk=data["criteria-0-id"])
+    data["criteria-0-weight"] = 7
+    data["pass_threshold"] = "62.5"
+    response = client.post(_url(Workshop, "change", workshop.pk), data)
+    assert response.status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.pass_threshold == Decimal("62.5")
+    assert workshop.criteria.get(pk=criterion.pk).weight == 7
+    entries = AuditEntry.objects.filter(action="workshop.snapshot", workshop_id=workshop.pk)
+    changed = {key: (entry.before[key], entry.after[key]) for entry in entries for key in entry.after}
+    assert changed["pass_threshold"] == ("60.00", "62.5")
+    assert changed[f"workshopcriterion {criterion.code}.weight"] == (criterion.weight, 7)
+    # the programme is untouched
+    assert workshop.programme.criteria.get(code=criterion.code).weight == criterion.weight

@@ -5,6 +5,7 @@ was built (DEMO_NOW, time frozen), never against the calendar."""
 import datetime as dt
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.apps import apps
@@ -88,7 +89,9 @@ def test_demo_japan_reproduces_the_worked_example(demo_module):
     assert (decision.outcome, decision.grade, decision.score_percent) == (Outcome.PASSED, "Merit", Decimal("73.57"))
     assert decision.released
     result = workshop_results(nomination.workshop, [nomination])[nomination.pk]
-    assert result.percent.quantize(Decimal("0.1")) == Decimal("73.6")
+    assert result.percent == Fraction(515, 7)  # 25.75/7 of 5, exactly
+    assert result.percent_display == "73.6%"
+    assert decision.explanation["percent_display"] == "73.6%"
 
 
 def test_demo_kashiwa_some_pass_some_fail(demo_module):

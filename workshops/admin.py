@@ -7,14 +7,13 @@ change state only through admin actions that call the services.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from toa_portal.admin import SecretariatAdmin, WorkflowAdmin, checked_by_service, reason_action, service_action
-from toa_portal.audit import audit_record
 
 from . import services
 from .enums import Attendance, WorkshopStatus
@@ -31,6 +30,7 @@ from .models import (
     Workshop,
     WorkshopCriterion,
     WorkshopExercise,
+    WorkshopFieldCriterion,
     WorkshopGradeBand,
     WorkshopQuota,
 )
@@ -87,7 +87,7 @@ class ProgrammeAdmin(SecretariatAdmin):
         (None, {"fields": ["code", "name", "expert_type", "description", "active", "has_prescreening"]}),
         (
             _("Phase One rubric (copied into each new workshop; editing it never re-grades a past workshop)"),
-            {"fields": ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold"]},
+            {"fields": ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold", "min_assessors"]},
         ),
         (
             _("Phase Two and certificates"),
@@ -101,24 +101,44 @@ class ProgrammeAdmin(SecretariatAdmin):
 
 def workshop_scored(workshop) -> bool:
     """Once a score exists, the workshop's rubric snapshot is frozen."""
-    return (
-        workshop is not None and workshop.pk is not None and workshop.nominations.filter(scores__isnull=False).exists()
-    )
+    return workshop is not None and workshop.pk is not None and services.workshop_scored(workshop)
+
+
+class SnapshotFormSet(forms.BaseInlineFormSet):
+    """Saved through workshop_snapshot_update (refused after the first score, audited)."""
+
+    def clean(self):
+        super().clean()
+        frozen = (
+            services.workshop_field_scored(self.instance)
+            if self.model is WorkshopFieldCriterion
+            else services.workshop_scored(self.instance)
+        )
+        if frozen and self.has_changed():
+            raise ValidationError(_("A score exists for this workshop: its rubric snapshot is frozen."))
 
 
 class SnapshotInline(admin.TabularInline):
     """Part of the workshop's rubric snapshot: editable until the first score."""
 
     extra = 0
+    formset = SnapshotFormSet
+
+    def _frozen(self, obj):
+        if obj is None or obj.pk is None:
+            return False
+        if self.model is WorkshopFieldCriterion:
+            return services.workshop_field_scored(obj)
+        return services.workshop_scored(obj)
 
     def has_add_permission(self, request, obj=None):
-        return not workshop_scored(obj) and super().has_add_permission(request, obj)
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return not workshop_scored(obj) and super().has_change_permission(request, obj)
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not workshop_scored(obj) and super().has_delete_permission(request, obj)
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
 class WorkshopCriterionInline(SnapshotInline):
@@ -140,6 +160,11 @@ class WorkshopExerciseInline(SnapshotInline):
 
 class WorkshopGradeBandInline(SnapshotInline):
     model = WorkshopGradeBand
+
+
+class WorkshopFieldCriterionInline(SnapshotInline):
+    model = WorkshopFieldCriterion
+    fields = ["order", "code", "name", "weight", "minimum"]
 
 
 class CurriculumModuleInline(admin.TabularInline):
@@ -181,6 +206,18 @@ class AssessorAssignmentInline(admin.TabularInline):
         return False
 
 
+def _confirmed_with_warning(request, call):
+    """In the back office a change that leaves candidates below the minimum of
+    eligible assessors goes ahead (the form was already confirmed by saving it),
+    with a warning naming them; the audit entry names them too."""
+    try:
+        return call(False)
+    except services.ConfirmationNeeded as needed:
+        result = call(True)
+        messages.warning(request, " ".join(needed.messages))
+        return result
+
+
 def _status_action(status, description):
     return service_action(
         description=description,
@@ -206,19 +243,25 @@ class WorkshopAdmin(SecretariatAdmin):
     list_select_related = ["programme"]
     autocomplete_fields = ["host_administration"]
     add_form = WorkshopAddForm
-    rubric_fields = ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold"]
+    rubric_fields = ["scale_min", "scale_max", "combination", "tolerance", "pass_threshold", "min_assessors"]
     fieldsets = [
         (None, {"fields": ["programme", "title", "status", "language", "funder", "created"]}),
         (_("Place and dates"), {"fields": ["venue", "city", "host_administration", "start_date", "end_date"]}),
         (_("Nominations"), {"fields": ["capacity", "nomination_deadline", "timezone", "default_quota"]}),
         (_("Rubric snapshot (frozen once the first score is entered)"), {"fields": rubric_fields}),
+        (_("Phase Two rubric (frozen once the first field score is entered)"), {"fields": ["field_pass_threshold"]}),
     ]
     add_fieldsets = [
         (None, {"fields": ["programme", "title", "language", "funder"]}),
         (_("Place and dates"), {"fields": ["venue", "city", "host_administration", "start_date", "end_date"]}),
         (_("Nominations"), {"fields": ["capacity", "nomination_deadline", "timezone", "default_quota"]}),
     ]
-    snapshot_inlines = [WorkshopCriterionInline, WorkshopExerciseInline, WorkshopGradeBandInline]
+    snapshot_inlines = [
+        WorkshopCriterionInline,
+        WorkshopExerciseInline,
+        WorkshopGradeBandInline,
+        WorkshopFieldCriterionInline,
+    ]
     inlines = [CurriculumModuleInline, WorkshopQuotaInline, AssessorAssignmentInline, *snapshot_inlines]
 
     def get_fieldsets(self, request, obj=None):
@@ -236,6 +279,8 @@ class WorkshopAdmin(SecretariatAdmin):
         fields = ["programme", "status", "created"]
         if workshop_scored(obj):
             fields += self.rubric_fields
+        if services.workshop_field_scored(obj):
+            fields += ["field_pass_threshold"]
         return fields
 
     def get_form(self, request, obj=None, **kwargs):
@@ -247,30 +292,26 @@ class WorkshopAdmin(SecretariatAdmin):
         return checked_by_service(form, lambda form: self._update(request, obj, form))
 
     def _update(self, request, workshop, form):
-        """The practical details go through workshop_update (its rules, its audit)."""
-        return services.workshop_update(
+        """The practical details go through workshop_update, the rubric snapshot
+        through workshop_snapshot_update (their rules, their audit)."""
+        workshop = services.workshop_update(
             actor=request.user,
             workshop=workshop,
             fields={
                 name: form.cleaned_data[name] for name in form.changed_data if name in services.WORKSHOP_EDITABLE_FIELDS
             },
         )
+        rubric = [name for name in form.changed_data if name in [*self.rubric_fields, "field_pass_threshold"]]
+        if rubric:
+            # Correcting the snapshot is possible until the first score only (read-only after).
+            workshop = services.workshop_snapshot_update(
+                actor=request.user, workshop=workshop, fields={name: form.cleaned_data[name] for name in rubric}
+            )
+        return workshop
 
     def save_model(self, request, obj, form, change):
         if change:
             self._update(request, obj, form)
-            rubric = [name for name in form.changed_data if name in self.rubric_fields]
-            if rubric:
-                # Correcting the snapshot is possible until the first score only (read-only after).
-                obj.save(update_fields=rubric)
-                audit_record(
-                    actor=request.user,
-                    action="workshop.rubric_edit",
-                    obj=obj,
-                    before={name: form.initial.get(name) for name in rubric},
-                    after={name: form.cleaned_data[name] for name in rubric},
-                    workshop_id=obj.pk,
-                )
             return
         data = dict(form.cleaned_data)
         created = services.workshop_create(actor=request.user, programme=data.pop("programme"), **data)
@@ -280,14 +321,41 @@ class WorkshopAdmin(SecretariatAdmin):
         obj._state.db = created._state.db
 
     def save_formset(self, request, form, formset, change):
+        if formset.model in services.SNAPSHOT_ROWS:
+            rows = formset.save(commit=False)
+            exercise_criteria = [
+                (row_form.instance, list(row_form.cleaned_data["criteria"]))
+                for row_form in formset.forms
+                if formset.model is WorkshopExercise
+                and row_form not in formset.deleted_forms
+                and "criteria" in row_form.changed_data
+            ]
+            services.workshop_snapshot_update(
+                actor=request.user,
+                workshop=form.instance,
+                save=rows,
+                delete=formset.deleted_objects,
+                exercise_criteria=exercise_criteria,
+            )
+            return None
         if formset.model is not AssessorAssignment:
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)
         workshop = form.instance
         for assignment in formset.deleted_objects:
-            services.assessor_unassign(actor=request.user, workshop=workshop, assessor=assignment.assessor)
+            _confirmed_with_warning(
+                request,
+                lambda confirm, a=assignment: services.assessor_unassign(
+                    actor=request.user, workshop=workshop, assessor=a.assessor, confirm=confirm
+                ),
+            )
         for assignment in formset.new_objects:
-            services.assessor_assign(actor=request.user, workshop=workshop, assessor=assignment.assessor)
+            _confirmed_with_warning(
+                request,
+                lambda confirm, a=assignment: services.assessor_assign(
+                    actor=request.user, workshop=workshop, assessor=a.assessor, confirm=confirm
+                ),
+            )
 
     open_nominations = _status_action(WorkshopStatus.OPEN, _("Open for nominations"))
     close_nominations = _status_action(WorkshopStatus.CLOSED, _("Close nominations"))
@@ -439,8 +507,11 @@ class DeclaredConflictAdmin(WorkflowAdmin):
         return ["declared_by", "declared_at"] if obj is None else self.fields
 
     def save_model(self, request, obj, form, change):
-        conflict = services.conflict_declare(
-            actor=request.user, assessor=obj.assessor, official=obj.official, reason=obj.reason
+        conflict = _confirmed_with_warning(
+            request,
+            lambda confirm: services.conflict_declare(
+                actor=request.user, assessor=obj.assessor, official=obj.official, reason=obj.reason, confirm=confirm
+            ),
         )
         obj.pk = conflict.pk
         obj._state.adding = False

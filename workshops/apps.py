@@ -6,3 +6,6 @@ class WorkshopsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "workshops"
     verbose_name = _("Programmes and workshops")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (conflicts that appear when an account is linked to an official)

@@ -42,6 +42,12 @@ class RubricFields(models.Model):
         default=Decimal("60"),
         validators=PERCENT,
     )
+    min_assessors = models.PositiveSmallIntegerField(
+        _("eligible assessors needed per candidate"),
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=_("A decision needs this many eligible assessors' scores in every cell."),
+    )
 
     class Meta:
         abstract = True
@@ -52,6 +58,7 @@ def _rubric_constraints(prefix):
     return [
         models.CheckConstraint(condition=models.Q(scale_max__gt=models.F("scale_min")), name=f"{prefix}_scale_order"),
         models.CheckConstraint(condition=models.Q(tolerance__gte=0), name=f"{prefix}_tolerance_non_negative"),
+        models.CheckConstraint(condition=models.Q(min_assessors__gte=1), name=f"{prefix}_min_assessors_positive"),
         models.CheckConstraint(
             condition=models.Q(pass_threshold__gte=0, pass_threshold__lte=100), name=f"{prefix}_threshold_percent"
         ),
@@ -168,8 +175,9 @@ class FieldCriterion(CriterionFields):
 
 
 class Workshop(RubricFields):
-    """A Phase One workshop. Its rubric fields and its criteria, exercises and
-    grade bands are a snapshot of the programme's taken at creation."""
+    """A Phase One workshop. Its rubric fields, its criteria, exercises and
+    grade bands, and its Phase Two rubric (field criteria and threshold) are a
+    snapshot of the programme's taken at creation."""
 
     programme = models.ForeignKey(
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="workshops"
@@ -191,6 +199,9 @@ class Workshop(RubricFields):
         _("nominations per administration"), null=True, blank=True, help_text=_("Empty: no limit.")
     )
     status = models.CharField(_("status"), max_length=16, choices=WorkshopStatus.choices, default=WorkshopStatus.DRAFT)
+    field_pass_threshold = models.DecimalField(
+        _("Phase Two pass threshold (%)"), max_digits=5, decimal_places=2, default=Decimal("60"), validators=PERCENT
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -256,6 +267,21 @@ class WorkshopGradeBand(models.Model):
 
     def __str__(self):
         return f"{self.name} ≥ {self.min_percent}%"
+
+
+class WorkshopFieldCriterion(CriterionFields):
+    """A Phase Two criterion of a workshop's snapshot: field evaluations of its
+    candidates are scored against it, whatever the programme becomes."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="field_criteria")
+
+    class Meta(CriterionFields.Meta):
+        verbose_name = _("workshop Phase Two criterion")
+        verbose_name_plural = _("workshop Phase Two criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "code"], name="workshop_field_criterion_unique_code"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="workshop_field_criterion_weight_positive"),
+        ]
 
 
 class WorkshopQuota(models.Model):

@@ -20,42 +20,117 @@ def home_administration_id(user) -> int | None:
         return None
 
 
+def assessor_administration_ids(user) -> set[int]:
+    """Every administration an assessor (or field evaluator) belongs to: their
+    account's home administration and, for an expert who assesses, the
+    administration of the official record linked to their account."""
+    ids = set()
+    if user is None:
+        return ids
+    home = home_administration_id(user)
+    if home is not None:
+        ids.add(home)
+    try:
+        official = user.official
+    except Official.DoesNotExist:
+        official = None
+    if official is not None:
+        ids.add(official.administration_id)
+    return ids
+
+
 def conflict_reason(*, assessor, official: Official) -> str | None:
     """Why the assessor may not assess the official, or None when they may."""
     from django.utils.translation import gettext as _
 
-    home = home_administration_id(assessor)
-    if home is not None and home == official.administration_id:
+    if official.user_id is not None and official.user_id == getattr(assessor, "pk", None):
+        return _("the assessor is the official")
+    if official.administration_id in assessor_administration_ids(assessor):
         return _("the assessor belongs to the official's own administration")
     if DeclaredConflict.objects.filter(assessor=assessor, official=official).exists():
         return _("the assessor declared a conflict of interest with this official")
     return None
 
 
-def eligible_assessor_map(workshop: Workshop) -> dict[int, list]:
-    """nomination id -> the assigned assessors eligible for that candidate, in two queries
-    plus one for conflicts, whatever the size of the workshop."""
-    assignments = list(
-        AssessorAssignment.objects.filter(workshop=workshop)
-        .select_related("assessor__profile")
+def _eligibility(assessors, nominations, conflicts) -> dict[int, list]:
+    """nomination id -> the assessors (users) eligible for it.
+    nominations: (id, official id, administration id, official's user id)."""
+    administrations = {a.pk: assessor_administration_ids(a) for a in assessors}
+    return {
+        nomination_id: [
+            a
+            for a in assessors
+            if administration_id not in administrations[a.pk]
+            and (a.pk, official_id) not in conflicts
+            and a.pk != user_id
+        ]
+        for nomination_id, official_id, administration_id, user_id in nominations
+    }
+
+
+def _assessor_users(workshop: Workshop) -> list:
+    return [
+        a.assessor
+        for a in AssessorAssignment.objects.filter(workshop=workshop)
+        .select_related("assessor__profile", "assessor__official")
         .order_by("assessor__username")
-    )
+    ]
+
+
+def eligible_assessor_map(workshop: Workshop) -> dict[int, list]:
+    """nomination id -> the assigned assessors eligible for that candidate, in a
+    fixed number of queries whatever the size of the workshop."""
+    assessors = _assessor_users(workshop)
     nominations = list(
-        Nomination.objects.filter(workshop=workshop).values_list("pk", "official_id", "official__administration_id")
+        Nomination.objects.filter(workshop=workshop).values_list(
+            "pk", "official_id", "official__administration_id", "official__user_id"
+        )
     )
     conflicts = set(
         DeclaredConflict.objects.filter(
-            assessor__in=[a.assessor_id for a in assignments], official__nominations__workshop=workshop
+            assessor__in=[a.pk for a in assessors], official__nominations__workshop=workshop
         ).values_list("assessor_id", "official_id")
     )
-    result = {}
-    for nomination_id, official_id, administration_id in nominations:
-        result[nomination_id] = [
-            a.assessor
-            for a in assignments
-            if home_administration_id(a.assessor) != administration_id and (a.assessor_id, official_id) not in conflicts
-        ]
-    return result
+    return _eligibility(assessors, nominations, conflicts)
+
+
+def candidates_below_minimum(
+    workshop: Workshop,
+    *,
+    add_assessor=None,
+    remove_assessor=None,
+    add_conflict: tuple | None = None,
+    add_nomination: Nomination | None = None,
+) -> list[tuple[Nomination, int]]:
+    """The accepted candidates who would have fewer eligible assessors than the
+    workshop's minimum after a change (an assessor assigned or removed, a
+    conflict (assessor, official) declared, a nomination accepted), with how
+    many eligible assessors they would keep."""
+    assessors = [a for a in _assessor_users(workshop) if remove_assessor is None or a.pk != remove_assessor.pk]
+    if add_assessor is not None and all(a.pk != add_assessor.pk for a in assessors):
+        assessors.append(add_assessor)
+    accepted = list(
+        Nomination.objects.filter(workshop=workshop, status=NominationStatus.ACCEPTED).select_related("official")
+    )
+    if add_nomination is not None and all(n.pk != add_nomination.pk for n in accepted):
+        accepted.append(add_nomination)
+    conflicts = set(
+        DeclaredConflict.objects.filter(
+            assessor__in=[a.pk for a in assessors], official__in=[n.official_id for n in accepted]
+        ).values_list("assessor_id", "official_id")
+    )
+    if add_conflict is not None:
+        conflicts.add((add_conflict[0].pk, add_conflict[1].pk))
+    eligible = _eligibility(
+        assessors,
+        [(n.pk, n.official_id, n.official.administration_id, n.official.user_id) for n in accepted],
+        conflicts,
+    )
+    by_pk = {n.pk: n for n in accepted}
+    return sorted(
+        ((by_pk[pk], len(people)) for pk, people in eligible.items() if len(people) < workshop.min_assessors),
+        key=lambda item: item[0].official.name_latin,
+    )
 
 
 def workshops_visible_to(user):

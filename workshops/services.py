@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,12 +29,41 @@ from .models import (
     Workshop,
     WorkshopCriterion,
     WorkshopExercise,
+    WorkshopFieldCriterion,
     WorkshopGradeBand,
     WorkshopQuota,
 )
-from .selectors import conflict_reason, quota_for
+from .selectors import candidates_below_minimum, conflict_reason, quota_for
 
-RUBRIC_FIELDS = ("scale_min", "scale_max", "combination", "tolerance", "pass_threshold")
+RUBRIC_FIELDS = ("scale_min", "scale_max", "combination", "tolerance", "pass_threshold", "min_assessors")
+
+
+class ConfirmationNeeded(DomainError):
+    """The change would leave candidates with fewer eligible assessors than the
+    workshop needs: it goes ahead only when called again with confirm=True."""
+
+    def __init__(self, message, *, below: list):
+        super().__init__(message)
+        self.below = below  # [(nomination, eligible assessors left)]
+
+
+def _require_confirmation(workshop: Workshop, below: list, confirm: bool) -> None:
+    if below and not confirm:
+        raise ConfirmationNeeded(
+            _(
+                "This would leave %(names)s with fewer than %(n)s eligible assessors: their Phase One "
+                "decisions stay refused until the minimum is met. Confirm to go ahead."
+            )
+            % {
+                "names": ", ".join(f"{n.official.name_latin} ({left})" for n, left in below),
+                "n": workshop.min_assessors,
+            },
+            below=below,
+        )
+
+
+def _below_names(below: list) -> list[str]:
+    return [f"{n.official.name_latin} ({left})" for n, left in below]
 
 
 def _notify(event: str, nomination_id: int) -> None:
@@ -47,10 +76,11 @@ def _notify(event: str, nomination_id: int) -> None:
 @transaction.atomic
 def workshop_create(*, actor, programme: Programme, curriculum: list[str] | None = None, **fields) -> Workshop:
     """Create a workshop and take the snapshot of its programme's rubric (scale,
-    criteria, exercises, grade bands): later edits of the programme never
-    re-grade this workshop."""
+    criteria, exercises, grade bands, and the Phase Two criteria and
+    threshold): later edits of the programme never re-grade this workshop."""
     for name in RUBRIC_FIELDS:
         fields.setdefault(name, getattr(programme, name))
+    fields.setdefault("field_pass_threshold", programme.field_pass_threshold)
     workshop = Workshop(programme=programme, **fields)
     workshop.full_clean()
     workshop.save()
@@ -73,6 +103,18 @@ def workshop_create(*, actor, programme: Programme, curriculum: list[str] | None
     WorkshopGradeBand.objects.bulk_create(
         WorkshopGradeBand(workshop=workshop, name=band.name, min_percent=band.min_percent)
         for band in programme.grade_bands.all()
+    )
+    WorkshopFieldCriterion.objects.bulk_create(
+        WorkshopFieldCriterion(
+            workshop=workshop,
+            code=c.code,
+            name=c.name,
+            weight=c.weight,
+            minimum=c.minimum,
+            critical=c.critical,
+            order=c.order,
+        )
+        for c in programme.field_criteria.all()
     )
     CurriculumModule.objects.bulk_create(
         CurriculumModule(workshop=workshop, title=title, order=i) for i, title in enumerate(curriculum or [])
@@ -232,10 +274,11 @@ def _transition(*, actor, nomination: Nomination, status: str, reason: str = "",
 
 
 @transaction.atomic
-def nomination_accept(*, actor, nomination: Nomination, reason: str = "") -> Nomination:
+def nomination_accept(*, actor, nomination: Nomination, reason: str = "", confirm: bool = False) -> Nomination:
     """Accept a nomination within the workshop's capacity. Refused when the
-    workshop is full, when pre-screening was required and not passed, or when
-    fewer than two assigned assessors would be eligible for the candidate."""
+    workshop is full or when pre-screening was required and not passed. When
+    assessors are assigned and fewer than the workshop's minimum would be
+    eligible for the candidate, ConfirmationNeeded is raised unless confirm."""
     workshop = Workshop.objects.select_for_update().get(pk=nomination.workshop_id)
     nomination.refresh_from_db()
     if nomination.status == NominationStatus.ACCEPTED:
@@ -253,22 +296,24 @@ def nomination_accept(*, actor, nomination: Nomination, reason: str = "") -> Nom
             _("The workshop is full: %(n)s of %(capacity)s places are taken.")
             % {"n": accepted, "capacity": workshop.capacity}
         )
-    assignments = AssessorAssignment.objects.filter(workshop=workshop).select_related("assessor__profile")
-    if assignments:
-        eligible = [
-            a for a in assignments if conflict_reason(assessor=a.assessor, official=nomination.official) is None
+    below = []
+    if AssessorAssignment.objects.filter(workshop=workshop).exists():
+        below = [
+            item for item in candidates_below_minimum(workshop, add_nomination=nomination) if item[0] == nomination
         ]
-        if len(eligible) < 2:
-            raise DomainError(
-                _(
-                    "Fewer than two of the workshop's assessors are free of a conflict of interest with "
-                    "%(name)s: assign another assessor before accepting."
-                )
-                % {"name": nomination.official.name_latin}
-            )
+        _require_confirmation(workshop, below, confirm)
     nomination = _transition(
         actor=actor, nomination=nomination, status=NominationStatus.ACCEPTED, reason=reason, action="nomination.accept"
     )
+    if below:
+        audit_record(
+            actor=actor,
+            action="nomination.accept_below_minimum",
+            obj=nomination,
+            after={"below_minimum": _below_names(below)},
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
     _notify("accepted", nomination.pk)
     return nomination
 
@@ -370,64 +415,106 @@ def nomination_attendance(*, actor, nomination: Nomination, attendance: str) -> 
 
 
 @transaction.atomic
-def assessor_assign(*, actor, workshop: Workshop, assessor) -> AssessorAssignment:
+def assessor_assign(*, actor, workshop: Workshop, assessor, confirm: bool = False) -> AssessorAssignment:
     """Assign an assessor to a workshop. The conflict check runs here too: the
     candidates the assessor is not eligible for are recorded in the audit entry
-    and the assessor never scores them (see eligible_assessor_map)."""
-    assignment, created = AssessorAssignment.objects.get_or_create(
-        workshop=workshop, assessor=assessor, defaults={"assigned_by": actor}
+    and the assessor never scores them (see eligible_assessor_map). When the
+    assessor is not eligible for candidates left below the workshop's minimum
+    of eligible assessors, ConfirmationNeeded is raised unless confirm."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    existing = AssessorAssignment.objects.filter(workshop=workshop, assessor=assessor).first()
+    if existing is not None:
+        return existing
+    accepted = list(workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official"))
+    conflicted = {
+        n.pk: n.official.name_latin for n in accepted if conflict_reason(assessor=assessor, official=n.official)
+    }
+    below = [item for item in candidates_below_minimum(workshop, add_assessor=assessor) if item[0].pk in conflicted]
+    _require_confirmation(workshop, below, confirm)
+    assignment = AssessorAssignment.objects.create(workshop=workshop, assessor=assessor, assigned_by=actor)
+    audit_record(
+        actor=actor,
+        action="assessor.assign",
+        obj=assignment,
+        after={
+            "assessor": assessor.get_username(),
+            "not_eligible_for": list(conflicted.values()),
+            "below_minimum": _below_names(below),
+        },
+        workshop_id=workshop.pk,
     )
-    if created:
-        conflicted = [
-            n.official.name_latin
-            for n in workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official")
-            if conflict_reason(assessor=assessor, official=n.official)
-        ]
-        audit_record(
-            actor=actor,
-            action="assessor.assign",
-            obj=assignment,
-            after={"assessor": assessor.get_username(), "not_eligible_for": conflicted},
-            workshop_id=workshop.pk,
-        )
     return assignment
 
 
 @transaction.atomic
-def assessor_unassign(*, actor, workshop: Workshop, assessor) -> None:
-    """Remove an assessor from a workshop before any of their scores exist."""
+def assessor_unassign(*, actor, workshop: Workshop, assessor, confirm: bool = False) -> None:
+    """Remove an assessor from a workshop before any of their scores exist.
+    When candidates the assessor was eligible for would fall below the
+    workshop's minimum, ConfirmationNeeded is raised unless confirm."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
     assignment = AssessorAssignment.objects.filter(workshop=workshop, assessor=assessor).first()
     if assignment is None:
         return
     if workshop.nominations.filter(scores__assessor=assessor).exists():
         raise DomainError(_("This assessor has already entered scores and cannot be removed."))
+    accepted = workshop.nominations.filter(status=NominationStatus.ACCEPTED).select_related("official")
+    losing = {n.pk for n in accepted if conflict_reason(assessor=assessor, official=n.official) is None}
+    below = [item for item in candidates_below_minimum(workshop, remove_assessor=assessor) if item[0].pk in losing]
+    _require_confirmation(workshop, below, confirm)
     audit_record(
         actor=actor,
         action="assessor.unassign",
         obj=assignment,
         before={"assessor": assessor.get_username()},
+        after={"below_minimum": _below_names(below)} if below else {},
         workshop_id=workshop.pk,
     )
     assignment.delete()
 
 
 @transaction.atomic
-def conflict_declare(*, actor, assessor, official: Official, reason: str) -> DeclaredConflict:
-    """Record that an assessor must not assess an official. Logged; takes effect at once."""
+def conflict_declare(*, actor, assessor, official: Official, reason: str, confirm: bool = False) -> DeclaredConflict:
+    """Record that an assessor must not assess an official. Logged; takes effect
+    at once. When it leaves the official below the minimum of eligible
+    assessors in a workshop where they are accepted and the assessor is
+    assigned, ConfirmationNeeded is raised unless confirm. Scores the assessor
+    already entered for the official stop counting and are flagged on the
+    results grid."""
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the conflict of interest."))
-    conflict, created = DeclaredConflict.objects.get_or_create(
-        assessor=assessor, official=official, defaults={"reason": reason, "declared_by": actor}
+    existing = DeclaredConflict.objects.filter(assessor=assessor, official=official).first()
+    if existing is not None:
+        return existing
+    below = []
+    workshops = Workshop.objects.select_for_update().filter(
+        pk__in=Workshop.objects.filter(
+            assignments__assessor=assessor,
+            nominations__official=official,
+            nominations__status=NominationStatus.ACCEPTED,
+        ).values("pk")
     )
-    if created:
-        audit_record(
-            actor=actor,
-            action="conflict.declare",
-            obj=conflict,
-            after={"assessor": assessor.get_username(), "official": official.name_latin},
-            reason=reason,
-            official_id=official.pk,
-        )
+    for workshop in workshops:
+        if conflict_reason(assessor=assessor, official=official) is None:
+            below += [
+                item
+                for item in candidates_below_minimum(workshop, add_conflict=(assessor, official))
+                if item[0].official_id == official.pk
+            ]
+    if below:
+        _require_confirmation(below[0][0].workshop, below, confirm)
+    conflict = DeclaredConflict.objects.create(assessor=assessor, official=official, reason=reason, declared_by=actor)
+    audit_record(
+        actor=actor,
+        action="conflict.declare",
+        obj=conflict,
+        after={
+            "assessor": assessor.get_username(),
+            "official": official.name_latin,
+            "below_minimum": _below_names(below),
+        },
+        reason=reason,
+        official_id=official.pk,
+    )
     return conflict
 
 
@@ -509,24 +596,135 @@ def workshop_update(
     return workshop
 
 
+PHASE_TWO_RUBRIC_FIELDS = ("field_pass_threshold",)
+SNAPSHOT_ROWS = (WorkshopCriterion, WorkshopExercise, WorkshopGradeBand, WorkshopFieldCriterion)
+
+
+def workshop_scored(workshop: Workshop) -> bool:
+    """Whether a Phase One score exists for the workshop (its Phase One rubric is then frozen)."""
+    return workshop.pk is not None and workshop.nominations.filter(scores__isnull=False).exists()
+
+
+def workshop_field_scored(workshop: Workshop) -> bool:
+    """Whether a Phase Two score exists for the workshop (its field rubric is then frozen)."""
+    return workshop.pk is not None and workshop.field_criteria.filter(scores__isnull=False).exists()
+
+
+def snapshot_lock_for_scoring(workshop_id: int) -> None:
+    """Taken by the scoring services before they write a score: a shared lock
+    on the workshop row, which waits for a snapshot edit in progress (that holds
+    the row exclusively) and never for another score being saved."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM workshops_workshop WHERE id = %s FOR SHARE", [workshop_id])
+
+
+def _row_state(row) -> dict:
+    state = {f.name: getattr(row, f.attname) for f in row._meta.concrete_fields if f.name not in ("id", "workshop")}
+    if isinstance(row, WorkshopExercise) and row.pk:
+        state["criteria"] = sorted(row.criteria.values_list("code", flat=True))
+    return state
+
+
+def _row_label(row) -> str:
+    return f"{row._meta.model_name} {getattr(row, 'code', '') or getattr(row, 'name', '')}".strip()
+
+
+@transaction.atomic
+def workshop_snapshot_update(
+    *,
+    actor,
+    workshop: Workshop,
+    fields: dict | None = None,
+    save: list | None = None,
+    delete: list | None = None,
+    exercise_criteria: list | None = None,
+) -> Workshop:
+    """Change a workshop's rubric snapshot: its rubric fields (`fields`), rows of
+    its criteria, exercises, grade bands and Phase Two criteria to save (new or
+    changed instances) or delete, and the criteria each exercise assesses
+    ([(exercise, [criteria])]). The Phase One parts are refused once a Phase One
+    score exists, the Phase Two parts once a field score exists — checked under
+    the workshop's row lock, which the scoring services share. One audit entry
+    with every value before and after. The programme is never touched."""
+    fields, save, delete, exercise_criteria = fields or {}, save or [], delete or [], exercise_criteria or {}
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    rows = [*save, *delete, *(exercise for exercise, _criteria in exercise_criteria)]
+    for name in fields:
+        if name not in RUBRIC_FIELDS + PHASE_TWO_RUBRIC_FIELDS:
+            raise ValueError(f"{name} is not part of the rubric snapshot")
+    for row in rows:
+        if not isinstance(row, SNAPSHOT_ROWS) or (row.workshop_id is not None and row.workshop_id != workshop.pk):
+            raise ValueError(f"{row!r} is not part of this workshop's snapshot")
+    phase_two = set(fields) <= set(PHASE_TWO_RUBRIC_FIELDS) and all(
+        isinstance(row, WorkshopFieldCriterion) for row in rows
+    )
+    if phase_two and (fields or rows) and workshop_field_scored(workshop):
+        raise DomainError(_("A Phase Two score exists for this workshop: its Phase Two rubric is frozen."))
+    if not phase_two and workshop_scored(workshop):
+        raise DomainError(_("A score exists for this workshop: its rubric snapshot is frozen."))
+    before, after = {}, {}
+    for name, value in fields.items():
+        if getattr(workshop, name) != value:
+            before[name], after[name] = getattr(workshop, name), value
+            setattr(workshop, name, value)
+    if after:
+        workshop.full_clean()
+        workshop.save(update_fields=list(after))
+    for row in save:
+        old = type(row).objects.filter(pk=row.pk).first() if row.pk else None
+        row.workshop = workshop
+        row.full_clean(exclude=["workshop"])
+        row.save()
+        new, previous = _row_state(row), (_row_state(old) if old else {})
+        for name, value in new.items():
+            if previous.get(name) != value:
+                key = f"{_row_label(row)}.{name}"
+                before[key], after[key] = previous.get(name), value
+    for exercise, criteria in exercise_criteria:
+        old = sorted(exercise.criteria.values_list("code", flat=True))
+        if any(c.workshop_id != workshop.pk for c in criteria):
+            raise ValueError("an exercise assesses criteria of its own workshop only")
+        exercise.criteria.set(criteria)
+        new = sorted(c.code for c in criteria)
+        if new != old:
+            before[f"{_row_label(exercise)} criteria"], after[f"{_row_label(exercise)} criteria"] = old, new
+    for row in delete:
+        for name, value in _row_state(row).items():
+            before[f"{_row_label(row)}.{name}"], after[f"{_row_label(row)}.{name}"] = value, None
+        row.delete()
+    if after:
+        audit_record(
+            actor=actor, action="workshop.snapshot", obj=workshop, before=before, after=after, workshop_id=workshop.pk
+        )
+    return workshop
+
+
 BULK_DECISIONS = {
-    "accept": lambda actor, nomination, reason: nomination_accept(actor=actor, nomination=nomination, reason=reason),
-    "waitlist": lambda actor, nomination, reason: nomination_waitlist(
+    "accept": lambda actor, nomination, reason, confirm=False: nomination_accept(
+        actor=actor, nomination=nomination, reason=reason, confirm=confirm
+    ),
+    "waitlist": lambda actor, nomination, reason, confirm=False: nomination_waitlist(
         actor=actor, nomination=nomination, reason=reason
     ),
-    "decline": lambda actor, nomination, reason: nomination_decline(actor=actor, nomination=nomination, reason=reason),
+    "decline": lambda actor, nomination, reason, confirm=False: nomination_decline(
+        actor=actor, nomination=nomination, reason=reason
+    ),
 }
 
 
-def nominations_bulk_decide(*, actor, nominations, decision: str, reason: str = "") -> tuple[list, list]:
+def nominations_bulk_decide(
+    *, actor, nominations, decision: str, reason: str = "", confirm: bool = False
+) -> tuple[list, list]:
     """Apply one decision to several nominations, each through its own service in
     its own transaction: one refusal (the workshop is full, a conflict) does not
-    undo the others. Returns (decided nominations, [(nomination, refusal message)])."""
+    undo the others. Returns (decided nominations, [(nomination, refusal message, error)]);
+    an error whose `below` lists candidates asks for confirmation (see ConfirmationNeeded)."""
     decide = BULK_DECISIONS[decision]
     done, refused = [], []
     for nomination in nominations:
         try:
-            done.append(decide(actor, nomination, reason))
+            done.append(decide(actor, nomination, reason, confirm))
         except DomainError as error:
-            refused.append((nomination, " ".join(error.messages)))
+            refused.append((nomination, " ".join(error.messages), error))
     return done, refused

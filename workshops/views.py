@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -62,6 +63,23 @@ PAGE_SIZE = 50
 EXPERT_SUMMARY_TEMPLATE = "accreditation/expert_summary.html"
 FOCAL_SUMMARY_TEMPLATE = "accreditation/focal_summary.html"
 OPEN_STATUSES = [WorkshopStatus.DRAFT, WorkshopStatus.OPEN, WorkshopStatus.CLOSED, WorkshopStatus.IN_PROGRESS]
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirm") == "1"
+
+
+def _confirmation_page(request, workshop, error: services.ConfirmationNeeded, back: str):
+    """Ask the Secretariat to confirm a change that leaves candidates below the
+    workshop's minimum of eligible assessors; the form posts the same data again."""
+    fields = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", "confirm")
+        for value in request.POST.getlist(name)
+    ]
+    context = {"workshop": workshop, "below": error.below, "fields": fields, "action": request.path, "back": back}
+    return render(request, "workshops/confirm_below_minimum.html", context)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -299,16 +317,24 @@ def nomination_bulk(request, pk):
             nominations=form.cleaned_data["nominations"],
             decision=form.cleaned_data["decision"],
             reason=form.cleaned_data["reason"],
+            confirm=_confirmed(request),
         )
         if done:
             messages.success(
                 request,
                 ngettext("%(n)s nomination decided.", "%(n)s nominations decided.", len(done)) % {"n": len(done)},
             )
-        for nomination, message in refused:
-            messages.error(
-                request, _("%(name)s: %(reason)s") % {"name": nomination.official.name_latin, "reason": message}
-            )
+        below = [
+            item for _n, _m, error in refused if isinstance(error, services.ConfirmationNeeded) for item in error.below
+        ]
+        for nomination, message, error in refused:
+            if not isinstance(error, services.ConfirmationNeeded):
+                messages.error(
+                    request, _("%(name)s: %(reason)s") % {"name": nomination.official.name_latin, "reason": message}
+                )
+        if below:
+            confirmation = services.ConfirmationNeeded("", below=below)
+            return _confirmation_page(request, workshop, confirmation, workshop.get_absolute_url())
         return redirect(workshop)
     return render(
         request, "workshops/workshop_detail.html", _workshop_context(request, workshop, bulk_form=form), status=400
@@ -344,7 +370,14 @@ def assessor_assign(request, pk):
     form = AssessorAssignForm(request.POST)
     if form.is_valid():
         try:
-            services.assessor_assign(actor=request.user, workshop=workshop, assessor=form.cleaned_data["assessor"])
+            services.assessor_assign(
+                actor=request.user,
+                workshop=workshop,
+                assessor=form.cleaned_data["assessor"],
+                confirm=_confirmed(request),
+            )
+        except services.ConfirmationNeeded as error:
+            return _confirmation_page(request, workshop, error, reverse("workshops:workshop_assessors", args=[pk]))
         except DomainError as error:
             form.add_error(None, error)
         else:
@@ -360,7 +393,11 @@ def assessor_unassign(request, pk, user_pk):
     workshop = _managed_workshop(request, pk)
     assessor = get_object_or_404(get_user_model(), pk=user_pk, assessor_assignments__workshop=workshop)
     try:
-        services.assessor_unassign(actor=request.user, workshop=workshop, assessor=assessor)
+        services.assessor_unassign(
+            actor=request.user, workshop=workshop, assessor=assessor, confirm=_confirmed(request)
+        )
+    except services.ConfirmationNeeded as error:
+        return _confirmation_page(request, workshop, error, reverse("workshops:workshop_assessors", args=[pk]))
     except DomainError as error:
         messages.error(request, _error_text(error))
     else:
@@ -375,7 +412,9 @@ def conflict_declare(request, pk):
     form = ConflictForm(request.POST, workshop=workshop)
     if form.is_valid():
         try:
-            services.conflict_declare(actor=request.user, **form.cleaned_data)
+            services.conflict_declare(actor=request.user, confirm=_confirmed(request), **form.cleaned_data)
+        except services.ConfirmationNeeded as error:
+            return _confirmation_page(request, workshop, error, reverse("workshops:workshop_assessors", args=[pk]))
         except DomainError as error:
             form.add_error(None, error)
         else:
@@ -499,6 +538,8 @@ def _nomination_action(request, nomination, form, form_key, call, done_message):
     if form.is_valid():
         try:
             call(form.cleaned_data)
+        except services.ConfirmationNeeded as error:
+            return _confirmation_page(request, nomination.workshop, error, nomination.get_absolute_url())
         except DomainError as error:
             form.add_error(None, error)
         else:
@@ -517,7 +558,7 @@ def nomination_decide(request, pk):
 
     def call(data):
         decide = services.BULK_DECISIONS[data["decision"]]
-        decide(request.user, nomination, data["reason"])
+        decide(request.user, nomination, data["reason"], _confirmed(request))
 
     return _nomination_action(
         request, nomination, DecisionForm(request.POST), "decision_form", call, _("The decision has been recorded.")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.enums import SECRETARIAT_GROUP
 from toa_portal.uploads import validate_upload
 from workshops.models import DeclaredConflict
-from workshops.selectors import home_administration_id
+from workshops.selectors import assessor_administration_ids
 
 from ..enums import AccreditationStatus, MissionRole, MissionType, Recommendation
 
@@ -93,13 +93,13 @@ def evaluator_candidates(nomination):
             | Q(field_evaluations__isnull=False)
         )
         .exclude(pk=nomination.official.user_id or 0)
-        .select_related("profile")
+        .select_related("profile", "official")
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
     official = nomination.official
     declared = set(DeclaredConflict.objects.filter(official=official).values_list("assessor_id", flat=True))
-    return [u for u in qs if u.pk not in declared and home_administration_id(u) != official.administration_id]
+    return [u for u in qs if u.pk not in declared and official.administration_id not in assessor_administration_ids(u)]
 
 
 class EvaluatorChoiceField(forms.ModelChoiceField):
@@ -160,3 +160,12 @@ class EvidenceForm(forms.Form):
         upload = self.cleaned_data["file"]
         self.content_type = validate_upload(upload)
         return upload
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Sent to the expert and their focal point with the corrected result."),
+    )

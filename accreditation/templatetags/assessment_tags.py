@@ -1,13 +1,12 @@
 """Template tags for the assessment pages that other pages include."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import template
-from django.utils import formats
-from django.utils.translation import gettext as _
 
 from candidates.rules import official_of
 
+from .. import figures
 from ..enums import grade_label
 from ..selectors import certificates_visible_to, released_decisions_for
 
@@ -37,29 +36,20 @@ def score(value):
     if value is None or value == "":
         return ""
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
+        return figures.score_text(value)
+    except (InvalidOperation, ValueError, TypeError):
         return value
-    text = f"{number:f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    return formats.number_format(Decimal(text))
 
 
 @register.filter
-def percent(value, scale=""):
-    """A percentage with one decimal in the active language: "73.6%", "73,6 %".
-    With "share", the value is a share of one (0.736). Rounded half up, as the
-    pass rule's own display rounds."""
+def percent(value):
+    """A percentage from its exact value by the display rule (one decimal, half-up: 73.6%)."""
     if value is None or value == "":
         return ""
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+        return figures.percent_text(value)
+    except (InvalidOperation, ValueError, TypeError):
         return value
-    if scale == "share":
-        number *= 100
-    number = number.quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return _("%(number)s%%") % {"number": formats.number_format(number, decimal_pos=1)}
 
 
 @register.filter

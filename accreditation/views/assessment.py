@@ -36,6 +36,7 @@ from workshops.selectors import eligible_assessor_map, workshops_visible_to
 from .. import services
 from ..enums import Phase, SheetStatus, grade_label
 from ..forms.assessment import (
+    CorrectionForm,
     DecisionForm,
     ModerationForm,
     PrescreenForm,
@@ -615,3 +616,44 @@ def candidate_audit(request, official_id):
         "accreditation/assessment/candidate.html",
         {"official": official, "entries": entries, "nominations": nominations},
     )
+
+
+# Re-check and corrections --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def decisions_recheck(request, workshop_id):
+    """The workshop's recorded decisions whose exact re-evaluation differs from what was stored."""
+    workshop = _workshop(request, workshop_id)
+    _require_secretariat(request.user)
+    return render(
+        request,
+        "accreditation/assessment/recheck.html",
+        {"workshop": workshop, "found": services.decisions_recheck(workshop), "form": CorrectionForm()},
+    )
+
+
+@login_required
+@require_POST
+def decision_correct(request, decision_id):
+    from ..selectors import decisions_visible_to
+
+    decision = get_object_or_404(decisions_visible_to(request.user), pk=decision_id)
+    _require_secretariat(request.user)
+    form = CorrectionForm(request.POST)
+    workshop = decision.nomination.workshop
+    if form.is_valid():
+        try:
+            services.decision_correct(actor=request.user, decision=decision, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The decision for %(name)s is corrected.") % {"name": decision.nomination.official.name_latin},
+            )
+            return redirect("accreditation:decisions_recheck", workshop.pk)
+    found = services.decisions_recheck(workshop)
+    context = {"workshop": workshop, "found": found, "form": CorrectionForm(), "failed": (decision.pk, form)}
+    return render(request, "accreditation/assessment/recheck.html", context, status=400)

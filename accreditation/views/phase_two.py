@@ -1,5 +1,5 @@
 """Phase Two: the Secretariat assigns a field evaluator and a mission to a
-pre-accredited expert; the evaluator scores the programme's field criteria,
+pre-accredited expert; the evaluator scores the field criteria of the workshop's snapshot,
 writes the narrative, attaches evidence and recommends; the Secretariat
 decides (a pass grants the accreditation and its certificate) and releases."""
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.rules import is_secretariat
 from toa_portal.errors import DomainError
 from toa_portal.uploads import EXTENSIONS, private_download
-from workshops.models import FieldCriterion
+from workshops.models import WorkshopFieldCriterion
 from workshops.selectors import nominations_visible_to
 
 from .. import services
@@ -129,10 +129,9 @@ def field_assign(request, nomination_id):
 @require_GET
 def field_evaluation(request, evaluation_id):
     evaluation = _evaluation(request, evaluation_id)
-    programme = evaluation.nomination.workshop.programme
     workshop = evaluation.nomination.workshop
     scores = {s.criterion_id: s for s in evaluation.scores.all()}
-    criteria = [(c, scores.get(c.pk)) for c in programme.field_criteria.all()]
+    criteria = [(c, scores.get(c.pk)) for c in workshop.field_criteria.all()]
     is_evaluator = evaluation.evaluator_id == request.user.pk
     secretariat = is_secretariat(request.user)
     decision = Decision.objects.filter(nomination=evaluation.nomination, phase=Phase.TWO).first()
@@ -170,7 +169,7 @@ def field_score_save(request, evaluation_id, criterion_id):
     evaluation = _evaluation(request, evaluation_id)
     _require_evaluator(request.user, evaluation)
     criterion = get_object_or_404(
-        FieldCriterion, pk=criterion_id, programme_id=evaluation.nomination.workshop.programme_id
+        WorkshopFieldCriterion, pk=criterion_id, workshop_id=evaluation.nomination.workshop_id
     )
     context = {"evaluation": evaluation, "criterion": criterion, "workshop": evaluation.nomination.workshop}
     raw_version = request.POST.get("version", "")

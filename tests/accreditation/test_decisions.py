@@ -88,7 +88,9 @@ def test_grid_shows_which_part_of_the_rule_fails(client):
     assert "70.7%" in section
     failing = re.findall(r'<li class="check-fail">(.*?)</li>', section, re.S)
     assert len(failing) == 1
-    assert "critical Technical knowledge of IP enforcement (ROLE): 2.5 ≥ 3" in " ".join(failing[0].split())
+    assert "Critical criterion Technical knowledge of IP enforcement (ROLE): 2.5, below its minimum of 3." in " ".join(
+        failing[0].split()
+    )
 
 
 def test_grid_marks_an_assessor_not_eligible_for_a_candidate(client):
@@ -157,7 +159,10 @@ def test_decide_records_the_decision_from_the_pass_rule(client):
         "Well done.",
         "Unanimous.",
     )
-    assert decision.explanation["percent"] == "73.571"
+    # The stored explanation shows the page's figures, the stored two-decimal one and the exact value.
+    assert decision.explanation["percent_display"] == "73.6%"
+    assert decision.explanation["percent"] == "73.57"
+    assert decision.explanation["percent_exact"] == "515/7"
     assert not decision.released
     assert Accreditation.objects.get(nomination=setup.nomination).status == AccreditationStatus.PRE_ACCREDITED
 
@@ -286,7 +291,8 @@ def test_grid_query_count_does_not_grow_with_candidates(client, django_assert_nu
     client.force_login(setup.secretariat)
     url = reverse("accreditation:workshop_results", args=[setup.workshop.pk])
     client.get(url)
-    with django_assert_num_queries(26):  # the last one reads the assessors' private comments
+    # among them: the assessors' private comments, and who scored whom (to flag scores that no longer count)
+    with django_assert_num_queries(27):
         page = client.get(url).content.decode()
     assert page.count('<section class="card mb-3" id="n') == candidates
 

@@ -47,7 +47,7 @@ def _pre_accredited(workshop, actor, evaluator):
         submitted_at=timezone.now(),
     )
     FieldScore.objects.bulk_create(
-        FieldScore(evaluation=evaluation, criterion=criterion, value=4) for criterion in programme.field_criteria.all()
+        FieldScore(evaluation=evaluation, criterion=criterion, value=4) for criterion in workshop.field_criteria.all()
     )
     return nomination
 

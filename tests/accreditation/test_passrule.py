@@ -126,9 +126,10 @@ def test_missing_score_leaves_candidate_incomplete():
     assert not result.decidable
 
 
-def test_no_eligible_assessor_is_incomplete():
+def test_no_eligible_assessor_is_not_decidable():
     result = passrule.evaluate(RUBRIC, [], {})
-    assert result.status == passrule.INCOMPLETE
+    assert result.status == passrule.TOO_FEW_ASSESSORS
+    assert not result.decidable
 
 
 def test_median_combination():
@@ -149,4 +150,5 @@ def test_explanation_is_json_ready():
     result = passrule.evaluate(RUBRIC, ["A", "B"], scores(EXAMPLE_A, EXAMPLE_B), {("ROLE", "F"): Decimal("4")})
     text = json.dumps(result.explanation())
     assert '"status": "passed"' in text
-    assert result.explanation()["percent"] == "73.571"
+    assert result.explanation()["percent"] == "73.57"
+    assert result.explanation()["percent_display"] == "73.6%"

@@ -90,7 +90,7 @@ def test_phase_one_to_phase_two_to_accredited_with_exactly_one_certificate(clien
     client.force_login(evaluator)
     page = client.get(reverse("accreditation:field_evaluation", args=[evaluation.pk])).content.decode()
     assert "Dhaka: regional workshop" in page and 'class="form-control score-input"' in page
-    for criterion in setup.workshop.programme.field_criteria.all():
+    for criterion in setup.workshop.field_criteria.all():
         response = client.post(_score_url(evaluation, criterion), {"value": "4", "version": "0"})
         assert response.status_code == 200 and "Saved" in response.content.decode()
     upload = SimpleUploadedFile("attendance.pdf", PDF, content_type="application/octet-stream")
@@ -111,7 +111,7 @@ def test_phase_one_to_phase_two_to_accredited_with_exactly_one_certificate(clien
     page = client.post(decide_url, {"feedback": "Congratulations.", "note": ""}, follow=True).content.decode()
     assert "is accredited" in page
     page = client.post(decide_url, {"feedback": "Again.", "note": ""}, follow=True).content.decode()
-    assert "already recorded and is final" in page
+    assert "already recorded: an error in it is put right by a correction" in page
     accreditation = Accreditation.objects.get()
     assert accreditation.status == AccreditationStatus.ACCREDITED
     assert Certificate.objects.filter(accreditation=accreditation).count() == 1
@@ -176,7 +176,7 @@ def test_field_score_save_answers_401_422_409(client):
     setup = _pre_accredited()
     evaluator = UserFactory(home=AdministrationFactory())
     evaluation = _assign(setup, evaluator)
-    criterion = setup.workshop.programme.field_criteria.first()
+    criterion = setup.workshop.field_criteria.first()
     url = _score_url(evaluation, criterion)
     assert client.post(url, {"value": "4", "version": "0"}).status_code == 401
     client.force_login(evaluator)
@@ -193,7 +193,7 @@ def test_only_the_evaluator_scores_and_others_get_404_or_403(client):
     setup = _pre_accredited()
     evaluator = UserFactory(home=AdministrationFactory())
     evaluation = _assign(setup, evaluator)
-    criterion = setup.workshop.programme.field_criteria.first()
+    criterion = setup.workshop.field_criteria.first()
     client.force_login(setup.assessors[0])
     assert client.get(reverse("accreditation:field_evaluation", args=[evaluation.pk])).status_code == 404
     assert client.post(_score_url(evaluation, criterion), {"value": "4", "version": "0"}).status_code == 404
@@ -238,7 +238,7 @@ def test_submit_needs_every_score_a_narrative_and_a_recommendation(client):
     url = reverse("accreditation:field_submit", args=[evaluation.pk])
     page = client.post(url, {"narrative": "Good.", "recommendation": Recommendation.ACCREDIT}, follow=True)
     assert "Score every criterion first. Missing: PREP, DELIV, ADAPT." in page.content.decode()
-    for criterion in setup.workshop.programme.field_criteria.all():
+    for criterion in setup.workshop.field_criteria.all():
         services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=3)
     page = client.post(url, {"narrative": "", "recommendation": "maybe"}, follow=True).content.decode()
     assert "Narrative: This field is required." in page
@@ -249,7 +249,7 @@ def test_submit_needs_every_score_a_narrative_and_a_recommendation(client):
     evaluation.refresh_from_db()
     assert evaluation.submitted_at is not None
     # Locked afterwards.
-    criterion = setup.workshop.programme.field_criteria.first()
+    criterion = setup.workshop.field_criteria.first()
     response = client.post(_score_url(evaluation, criterion), {"value": "5", "version": "1"})
     assert response.status_code == 422 and "submitted and locked" in response.content.decode()
 
@@ -258,7 +258,7 @@ def test_a_negative_recommendation_fails_phase_two_and_issues_no_certificate():
     setup = _pre_accredited()
     evaluator = UserFactory(home=AdministrationFactory())
     evaluation = _assign(setup, evaluator)
-    for criterion in setup.workshop.programme.field_criteria.all():
+    for criterion in setup.workshop.field_criteria.all():
         services.field_score_record(actor=evaluator, evaluation=evaluation, criterion=criterion, value=5)
     services.field_evaluation_submit(
         actor=evaluator, evaluation=evaluation, narrative="Absent twice.", recommendation=Recommendation.NOT_ACCREDIT

@@ -51,7 +51,7 @@ def test_assigning_a_field_evaluator_of_the_experts_administration_is_refused():
         )
 
 
-def test_accepting_is_refused_when_fewer_than_two_assessors_are_free_of_conflict():
+def test_accepting_needs_confirmation_when_fewer_than_two_assessors_are_free_of_conflict():
     workshop = make_workshop()
     administration = AdministrationFactory()
     conflicted = UserFactory(home=administration)
@@ -60,15 +60,19 @@ def test_accepting_is_refused_when_fewer_than_two_assessors_are_free_of_conflict
     for assessor in (conflicted, free):
         workshop_services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)
     nomination = nominate(workshop, OfficialFactory(administration=administration), actor=actor)
-    with pytest.raises(services.DomainError, match="Fewer than two of the workshop's assessors"):
+    with pytest.raises(workshop_services.ConfirmationNeeded, match="fewer than 2 eligible assessors") as refused:
         workshop_services.nomination_accept(actor=actor, nomination=nomination)
+    assert [(n.pk, left) for n, left in refused.value.below] == [(nomination.pk, 1)]
     nomination.refresh_from_db()
     assert nomination.status == NominationStatus.SUBMITTED
     # A declared conflict counts the same way.
     other = nominate(workshop, actor=actor)
     workshop_services.conflict_declare(actor=actor, assessor=free, official=other.official, reason="Same unit")
-    with pytest.raises(services.DomainError, match="Fewer than two"):
+    with pytest.raises(workshop_services.ConfirmationNeeded, match=other.official.name_latin):
         workshop_services.nomination_accept(actor=actor, nomination=other)
+    # Confirmed, the acceptance goes ahead; the decision stays refused until the minimum is met.
+    accepted = workshop_services.nomination_accept(actor=actor, nomination=other, confirm=True)
+    assert accepted.status == NominationStatus.ACCEPTED
 
 
 def test_scoring_is_refused_for_a_conflict_declared_after_assignment(client):
@@ -109,6 +113,7 @@ def test_secretariat_is_told_when_a_candidate_has_fewer_than_two_eligible_assess
         assessor=setup.assessors[0],
         official=setup.nominations[1].official,
         reason="Declared after acceptance",
+        confirm=True,
     )
     client.force_login(setup.secretariat)
     page = client.get(reverse("accreditation:workshop_assessment", args=[setup.workshop.pk])).content.decode()

@@ -65,7 +65,7 @@ def _endpoints(world):
     pres = setup.exercises["PRES"]
     t = setup.criteria["T"]
     evaluation = world["evaluation"]
-    field = w.programme.field_criteria.first()
+    field = w.field_criteria.first()
     sheet = setup.assessors[0].score_sheets.get(exercise=pres)
     a, sec, ev = setup.assessors[0], setup.secretariat, world["evaluator"]
     return [
@@ -103,6 +103,11 @@ def test_every_endpoint_answers_hostile_values_without_a_500_or_a_change(client,
             assert "<script>alert(1)</script>" not in response.content.decode("utf-8", "replace")
         sheet = setup.assessors[0].score_sheets.get(exercise=setup.exercises["PRES"])
         if sheet.status == "submitted":
+            # The release endpoints above did release; a released workshop's sheets stay closed, so the
+            # release is undone in the database to keep the next round's decisions refused as before.
+            Decision.objects.filter(nomination__workshop=setup.workshop).update(
+                released=False, released_at=None, released_by=None
+            )
             services.score_sheet_reopen(actor=setup.secretariat, sheet=sheet, reason="Open again for the test")
     assert list(PhaseOneScore.objects.values_list("pk", "value", "version")) == scores
     assert not FieldScore.objects.exists()

@@ -144,7 +144,7 @@ def evaluation_kwargs(scenario):
 
 
 def field_score_kwargs(scenario):
-    field = evaluation(scenario).nomination.workshop.programme.field_criteria.first()
+    field = evaluation(scenario).nomination.workshop.field_criteria.first()
     return {"evaluation_id": evaluation(scenario).pk, "criterion_id": field.pk}
 
 
@@ -242,6 +242,13 @@ ROWS = [
         decision_kwargs,
         expect(404, anonymous=302, secretariat=302, focal_point=403, expert=403),
         {"method": POST},
+    ),
+    ("accreditation:decisions_recheck", workshop_kwargs, WORKSHOP_SECRETARIAT_PAGE),
+    (
+        "accreditation:decision_correct",
+        decision_kwargs,
+        expect(404, anonymous=302, secretariat=400, focal_point=403, expert=403),
+        {"method": POST, "data": lambda s: {"reason": "Matrix"}},
     ),
     (
         "accreditation:candidate_audit",

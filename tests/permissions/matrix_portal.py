@@ -97,7 +97,8 @@ ROWS = [
         "workshops:assessor_unassign",
         lambda s: {"pk": s.workshop.pk, "user_pk": s.user("assessor").pk},
         expect(403, anonymous=302, secretariat=302, **WORKSHOP_VISIBLE),
-        {"method": POST},
+        # confirmed: the scenario's candidate is left below two eligible assessors
+        {"method": POST, "data": lambda s: {"confirm": "1"}},
     ),
     (
         "workshops:conflict_declare",
@@ -105,7 +106,12 @@ ROWS = [
         expect(403, anonymous=302, secretariat=302, **WORKSHOP_VISIBLE),
         {
             "method": POST,
-            "data": lambda s: {"assessor": s.user("assessor").pk, "official": s.official.pk, "reason": "Colleague"},
+            "data": lambda s: {
+                "assessor": s.user("assessor").pk,
+                "official": s.official.pk,
+                "reason": "Colleague",
+                "confirm": "1",
+            },
         },
     ),
     # Nominations.

@@ -249,7 +249,7 @@ def test_nomination_accept_refused_when_the_workshop_is_full():
     assert services.nomination_accept(actor=actor, nomination=second).status == N.ACCEPTED
 
 
-def test_nomination_accept_refused_without_two_assessors_free_of_conflict():
+def test_nomination_accept_asks_confirmation_without_two_assessors_free_of_conflict():
     actor = secretariat_user()
     workshop = make_workshop(actor=actor)
     official = OfficialFactory()
@@ -258,7 +258,7 @@ def test_nomination_accept_refused_without_two_assessors_free_of_conflict():
     services.assessor_assign(actor=actor, workshop=workshop, assessor=same_home)
     services.assessor_assign(actor=actor, workshop=workshop, assessor=free)
     nomination = nominate(workshop, official, actor=actor)
-    with pytest.raises(DomainError, match="Fewer than two"):
+    with pytest.raises(services.ConfirmationNeeded, match="fewer than 2 eligible assessors"):
         services.nomination_accept(actor=actor, nomination=nomination)
     services.assessor_assign(actor=actor, workshop=workshop, assessor=UserFactory())
     assert services.nomination_accept(actor=actor, nomination=nomination).status == N.ACCEPTED
@@ -273,7 +273,7 @@ def test_nomination_accept_refused_with_a_declared_conflict():
         services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)
     services.conflict_declare(actor=actor, assessor=first, official=official, reason="Former supervisor")
     nomination = nominate(workshop, official, actor=actor)
-    with pytest.raises(DomainError, match="conflict of interest"):
+    with pytest.raises(services.ConfirmationNeeded, match="fewer than 2 eligible assessors"):
         services.nomination_accept(actor=actor, nomination=nomination)
 
 
@@ -370,10 +370,14 @@ def test_assessor_assign_records_the_candidates_the_assessor_may_not_assess():
     official = OfficialFactory()
     nominate(workshop, official, actor=actor, accept=True)
     assessor = UserFactory(home=official.administration)
-    services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)
+    services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor, confirm=True)
     services.assessor_assign(actor=actor, workshop=workshop, assessor=assessor)  # twice: nothing new
     entry = AuditEntry.objects.get(action="assessor.assign", workshop_id=workshop.pk)
-    assert entry.after == {"assessor": assessor.username, "not_eligible_for": [official.name_latin]}
+    assert entry.after == {
+        "assessor": assessor.username,
+        "not_eligible_for": [official.name_latin],
+        "below_minimum": [f"{official.name_latin} (0)"],
+    }
     assert workshop.assignments.count() == 1
 
 

@@ -201,11 +201,11 @@ def test_assessor_assign_unassign_and_conflict(client, s):
     newcomer = UserFactory(username="newcomer", first_name="New", last_name="Comer")
     client.post(reverse("workshops:assessor_assign", args=[s.workshop.pk]), {"assessor": newcomer.pk})
     assert AssessorAssignment.objects.filter(workshop=s.workshop, assessor=newcomer).exists()
-    client.post(reverse("workshops:assessor_unassign", args=[s.workshop.pk, newcomer.pk]))
+    client.post(reverse("workshops:assessor_unassign", args=[s.workshop.pk, newcomer.pk]), {"confirm": "1"})
     assert not AssessorAssignment.objects.filter(workshop=s.workshop, assessor=newcomer).exists()
     response = client.post(
         reverse("workshops:conflict_declare", args=[s.workshop.pk]),
-        {"assessor": s.user("assessor").pk, "official": s.official.pk, "reason": "Former colleague"},
+        {"assessor": s.user("assessor").pk, "official": s.official.pk, "reason": "Former colleague", "confirm": "1"},
     )
     assert response.status_code == 302
     assert DeclaredConflict.objects.get(assessor=s.user("assessor"), official=s.official).reason == "Former colleague"
@@ -288,7 +288,9 @@ def test_assessors_page_query_count_does_not_grow(client, s, django_assert_num_q
 
     client.force_login(s.user("secretariat"))
     url = reverse("workshops:workshop_assessors", args=[s.workshop.pk])
-    services.assessor_unassign(actor=s.user("secretariat"), workshop=s.workshop, assessor=s.user("assessor"))
+    services.assessor_unassign(
+        actor=s.user("secretariat"), workshop=s.workshop, assessor=s.user("assessor"), confirm=True
+    )
     client.get(url)
     count, response = _query_count(client, url)
     assert len(response.context["assignments"]) == 1
