@@ -7,6 +7,7 @@ telling anyone so."""
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -103,6 +104,31 @@ def test_login_forwarded_header_names_the_client_behind_a_trusted_proxy(client, 
     assert flooded.status_code == 429
     other = log_in(client, user.username, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy)
     assert other.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "counted_as"),
+    [
+        ("192.0.2.1, 203.0.113.7:5678", "203.0.113.7"),  # a proxy that adds the port
+        ("[2001:db8::7]:443", "2001:db8::7"),
+        ("2001:db8::8", "2001:db8::8"),
+        ("unknown", "10.0.0.1"),  # not an address: the peer (the proxy) counts
+        ("<script>", "10.0.0.1"),
+    ],
+)
+def test_login_forwarded_address_as_proxies_write_it_or_not_an_address_at_all(client, settings, forwarded, counted_as):
+    """Whatever the trusted hop holds, a wrong password gets the form's
+    answer (never a server error) and the failure is counted against an address."""
+    settings.TRUSTED_PROXIES = 1
+    user = UserFactory(username="behind-proxy")
+    response = log_in(client, user.username, "guess", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert list(AccessAttempt.objects.values_list("username", "ip_address")) == [(user.username, counted_as)]
+    reset = client.post(
+        reverse("password_reset"), {"email": "a@example.org"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded
+    )
+    assert (reset.status_code, reset["Location"]) == (302, reverse("password_reset_done"))
 
 
 def test_login_locked_out_page_says_how_to_get_back_in_and_a_password_reset_does(client, mailoutbox):
