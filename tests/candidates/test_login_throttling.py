@@ -138,6 +138,7 @@ def test_login_locked_out_page_says_how_to_get_back_in_and_a_password_reset_does
     locked = log_in(client, user.username, PASSWORD)
     page = locked.content.decode()
     assert LOCKED in page and reverse("password_reset") in page and "Reset my password" in page
+    assert "your account is unlocked as soon as the new password is set" in page
 
     client.post(reverse("password_reset"), {"email": user.email})
     [message] = mailoutbox
