@@ -66,7 +66,11 @@ def test_login_a_flood_from_one_address_locks_that_address(client, settings):
     for n in range(8):
         log_in(client, f"sprayed{n}", "guess", REMOTE_ADDR="203.0.113.9")
     response = log_in(client, user.username, PASSWORD, REMOTE_ADDR="203.0.113.9")
-    assert response.status_code == 429 and LOCKED in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 429 and LOCKED in page
+    # The page blames the address, not the account: a new password would not help.
+    assert "came from your network address" in page
+    assert "your account is unlocked as soon as the new password is set" not in page
     # From another address the same account signs in.
     assert log_in(client, user.username, PASSWORD, REMOTE_ADDR="203.0.113.10").status_code == 302
 
@@ -139,6 +143,7 @@ def test_login_locked_out_page_says_how_to_get_back_in_and_a_password_reset_does
     page = locked.content.decode()
     assert LOCKED in page and reverse("password_reset") in page and "Reset my password" in page
     assert "your account is unlocked as soon as the new password is set" in page
+    assert "came from your network address" not in page
 
     client.post(reverse("password_reset"), {"email": user.email})
     [message] = mailoutbox
