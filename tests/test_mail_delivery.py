@@ -190,3 +190,36 @@ def test_every_e_mail_of_the_pages_is_sent_by_a_task_not_by_the_request(
         ["kim.lee@customs.example", focal_point.email, focal_point.email]
     )
     assert SentFromTasks.senders == ["toa_portal.send_email"] * 3
+
+
+@pytest.mark.django_db
+def test_without_a_worker_a_silent_mail_server_is_tried_once_not_once_per_retry(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """No broker (tasks run eagerly, inside the request): Celery would run each
+    retry at once, holding the page for EMAIL_TIMEOUT eleven times over. The
+    send is tried once; the page answers and the account exists."""
+    smtp = StallingSMTP()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp.port, 1
+    try:
+        s = build_scenario()
+        client.force_login(s.user("secretariat"))
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("candidates:account_invite"),
+                {
+                    "email": "kim.lee@customs.example",
+                    "first_name": "Kim",
+                    "last_name": "Lee",
+                    "role": "focal_point",
+                    "administration": s.other_administration.pk,
+                    "language": "en",
+                },
+            )
+        assert response.status_code == 302
+        assert get_user_model().objects.filter(email="kim.lee@customs.example").exists()
+        wait_for(lambda: smtp.connections >= 1, what="the mail server to be reached")
+        assert smtp.connections == 1
+    finally:
+        smtp.close()
