@@ -59,6 +59,14 @@ def test_compose_commands_run_gunicorn_and_celery(compose):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_compose_web_is_reachable_only_through_the_proxy_it_trusts(compose):
+    """With TRUSTED_PROXIES=1 the last X-Forwarded-For hop decides the client's
+    address; a port open to the world would let anyone write it."""
+    web = compose["services"]["web"]
+    assert web["environment"]["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-1}"
+    assert web["ports"] == ["127.0.0.1:8000:8000"]
+
+
 def test_compose_environment_points_at_postgres_and_redis(compose):
     for name in ("web", "worker", "beat", "migrate"):
         service = compose["services"][name]

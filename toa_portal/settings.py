@@ -141,6 +141,7 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
 AXES_CLIENT_IP_CALLABLE = "toa_portal.throttle.client_address"
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "candidates.auth.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "candidates.auth.axes_username"
 # Password reset requests per address and per account in an hour; more are

@@ -8,13 +8,28 @@ those already served. EMAIL_TIMEOUT bounds each attempt.
 
 import smtplib
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
+
+class MailTask(Task):
+    """A task that sends e-mail. Without a broker, tasks run eagerly inside the
+    request that queued them, and Celery runs an eager retry at once, with no
+    back-off: a silent mail server would hold the page for every retry's
+    EMAIL_TIMEOUT. There, the first failure ends the task (Celery logs it)."""
+
+    def retry(self, *args, exc=None, **kwargs):
+        if self.request.is_eager and exc is not None:
+            raise exc
+        return super().retry(*args, exc=exc, **kwargs)
+
+
 # A mail server that is down, refuses for a while or does not answer in time
-# (OSError covers the socket timeout): retried with back-off, for up to about half an hour.
+# (OSError covers the socket timeout): retried with back-off, for up to about
+# half an hour, by a worker (see MailTask for tasks run without one).
 MAIL_RETRY = {
+    "base": MailTask,
     "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": True,
     "retry_backoff_max": 600,

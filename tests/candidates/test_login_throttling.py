@@ -7,6 +7,7 @@ telling anyone so."""
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -65,7 +66,11 @@ def test_login_a_flood_from_one_address_locks_that_address(client, settings):
     for n in range(8):
         log_in(client, f"sprayed{n}", "guess", REMOTE_ADDR="203.0.113.9")
     response = log_in(client, user.username, PASSWORD, REMOTE_ADDR="203.0.113.9")
-    assert response.status_code == 429 and LOCKED in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 429 and LOCKED in page
+    # The page blames the address, not the account: a new password would not help.
+    assert "came from your network address" in page
+    assert "your account is unlocked as soon as the new password is set" not in page
     # From another address the same account signs in.
     assert log_in(client, user.username, PASSWORD, REMOTE_ADDR="203.0.113.10").status_code == 302
 
@@ -105,6 +110,31 @@ def test_login_forwarded_header_names_the_client_behind_a_trusted_proxy(client, 
     assert other.status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "counted_as"),
+    [
+        ("192.0.2.1, 203.0.113.7:5678", "203.0.113.7"),  # a proxy that adds the port
+        ("[2001:db8::7]:443", "2001:db8::7"),
+        ("2001:db8::8", "2001:db8::8"),
+        ("unknown", "10.0.0.1"),  # not an address: the peer (the proxy) counts
+        ("<script>", "10.0.0.1"),
+    ],
+)
+def test_login_forwarded_address_as_proxies_write_it_or_not_an_address_at_all(client, settings, forwarded, counted_as):
+    """Whatever the trusted hop holds, a wrong password gets the form's
+    answer (never a server error) and the failure is counted against an address."""
+    settings.TRUSTED_PROXIES = 1
+    user = UserFactory(username="behind-proxy")
+    response = log_in(client, user.username, "guess", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert list(AccessAttempt.objects.values_list("username", "ip_address")) == [(user.username, counted_as)]
+    reset = client.post(
+        reverse("password_reset"), {"email": "a@example.org"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded
+    )
+    assert (reset.status_code, reset["Location"]) == (302, reverse("password_reset_done"))
+
+
 def test_login_locked_out_page_says_how_to_get_back_in_and_a_password_reset_does(client, mailoutbox):
     user = UserFactory(username="forgetful", email="forgetful@example.org")
     for _ in range(5):
@@ -112,6 +142,8 @@ def test_login_locked_out_page_says_how_to_get_back_in_and_a_password_reset_does
     locked = log_in(client, user.username, PASSWORD)
     page = locked.content.decode()
     assert LOCKED in page and reverse("password_reset") in page and "Reset my password" in page
+    assert "your account is unlocked as soon as the new password is set" in page
+    assert "came from your network address" not in page
 
     client.post(reverse("password_reset"), {"email": user.email})
     [message] = mailoutbox
