@@ -84,6 +84,15 @@ def test_uploaded_credential_with_an_unsigned_addition_is_not_genuine(client, re
     assert "differs from the one the portal issued" in page
 
 
+def test_credential_the_portal_never_issued_is_not_called_a_broken_signature(client, rendered):
+    credential = json.loads(rendered.credential)
+    credential["id"] = "https://badges.example.org/credentials/42"
+    page = _upload(client, "credential.json", json.dumps(credential).encode()).content.decode()
+    assert "Not genuine" in page
+    assert "The portal has no record of this credential." in page
+    assert "signature" not in page.split("Not genuine", 1)[1].split("</div>", 1)[0]
+
+
 def test_revoked_credential_says_revoked(client, rendered, actor):
     services.certificate_revoke(actor=actor, certificate=rendered, reason="Fraud.")
     page = _upload(client, "credential.json", rendered.credential.encode()).content.decode()
