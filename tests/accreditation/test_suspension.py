@@ -131,6 +131,19 @@ def test_expert_sees_the_suspension_but_no_action(client, certificate, actor):
     assert reverse("accreditation:suspension_lift", args=[certificate.pk]) not in page
 
 
+def test_roster_leaves_out_a_suspended_expert_until_the_suspension_ends(client, certificate, actor):
+    [other] = accredit([OfficialFactory(name_latin="Kamala Silva")], actor=actor)
+    client.force_login(actor)
+    roster = reverse("accreditation:roster")
+    certificate_suspend(actor=actor, certificate=certificate, reason="Pending inquiry.", ends_on=_in(3))
+
+    page = client.get(roster).content.decode()
+    assert "Nimal Perera" not in page
+    assert "Kamala Silva" in page
+    with time_machine.travel(timezone.now() + dt.timedelta(days=4)):
+        assert "Nimal Perera" in client.get(roster).content.decode()
+
+
 def test_lift_needs_a_reason(certificate, actor):
     suspension = certificate_suspend(actor=actor, certificate=certificate, reason="R", ends_on=_in(10))
     with pytest.raises(DomainError, match="reason"):
