@@ -7,6 +7,7 @@ from django import template
 from candidates.rules import official_of
 
 from ..selectors import certificates_visible_to, released_decisions_for
+from ..suspension import with_suspension
 
 register = template.Library()
 
@@ -48,7 +49,7 @@ def own_certificates(user):
     if official is None:
         return []
     return list(
-        certificates_visible_to(user)
-        .filter(accreditation__official=official)
-        .order_by("-accreditation__accredited_on", "number", "-version")
+        with_suspension(certificates_visible_to(user).filter(accreditation__official=official)).order_by(
+            "-accreditation__accredited_on", "number", "-version"
+        )
     )

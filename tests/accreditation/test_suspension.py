@@ -129,6 +129,10 @@ def test_expert_sees_the_suspension_but_no_action(client, certificate, actor):
     assert "Suspended" in page
     assert "Private reason." not in page
     assert reverse("accreditation:suspension_lift", args=[certificate.pk]) not in page
+    # Their home page says so too, next to the certificate.
+    home = client.get("/").content.decode()
+    assert f"Suspended until {_in(10):%-d %B %Y}" in home
+    assert "Private reason." not in home
 
 
 def test_roster_leaves_out_a_suspended_expert_until_the_suspension_ends(client, certificate, actor):
