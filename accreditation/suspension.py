@@ -44,6 +44,14 @@ def suspended_certificates(certificates: QuerySet[Certificate], *, today: dt.dat
     return certificates.filter(Exists(in_force), validity=Validity.VALID)
 
 
+def not_suspended(accreditations: QuerySet[Accreditation], *, today: dt.date | None = None) -> QuerySet:
+    """The accreditations among `accreditations` under no suspension today: a
+    suspended expert is never proposed for missions, so the roster leaves them out."""
+    today = today or timezone.localdate()
+    in_force = Suspension.objects.filter(running(today), accreditation=OuterRef("pk"))
+    return accreditations.exclude(Exists(in_force))
+
+
 def with_suspension(certificates: QuerySet[Certificate], *, today: dt.date | None = None) -> QuerySet:
     """Annotate each certificate with `suspended_until`: the end of the
     suspension of its accreditation in force today, or None (a subquery, no

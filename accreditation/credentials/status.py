@@ -18,6 +18,7 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +40,15 @@ def list_size() -> int:
 def position(certificate_id: int) -> tuple[int, int]:
     """(list number, index in the list) of a certificate version."""
     return certificate_id // list_size() + 1, certificate_id % list_size()
+
+
+def last_list_number() -> int:
+    """The number of the last list in use: the newest certificate version's
+    (1 when there is none). A later list would be empty; it is not served."""
+    from ..models import Certificate
+
+    highest = Certificate.objects.aggregate(highest=Max("pk"))["highest"] or 0
+    return position(highest)[0]
 
 
 def status_list_url(purpose: str, number: int) -> str:

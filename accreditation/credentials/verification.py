@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from dataclasses import dataclass
 
 from django.urls import Resolver404, resolve
@@ -27,21 +28,23 @@ class CredentialCheck:
     certificate: Certificate | None = None
 
 
-def credential_from_upload(data: bytes) -> dict:
+def credential_from_upload(data: bytes, *, max_bytes: int) -> dict:
     """The credential in an uploaded file: JSON as is, or the `credential.json`
-    attached to a certificate PDF."""
+    attached to a certificate PDF (decompressed up to `max_bytes`, the cap of
+    an uploaded file: a small PDF cannot unfold into gigabytes)."""
     if data.startswith(b"%PDF"):
-        data = _attached_credential(data)
+        data = _attached_credential(data, max_bytes=max_bytes)
     try:
         credential = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: arrays or objects nested thousands deep.
         raise UnreadableUpload(_("This file is neither a credential (JSON) nor a certificate PDF.")) from None
     if not isinstance(credential, dict):
         raise UnreadableUpload(_("This JSON file is not a credential."))
     return credential
 
 
-def _attached_credential(data: bytes) -> bytes:
+def _attached_credential(data: bytes, *, max_bytes: int) -> bytes:
     import pikepdf
 
     try:
@@ -51,9 +54,35 @@ def _attached_credential(data: bytes) -> bytes:
                 raise UnreadableUpload(
                     _("This PDF carries no credential: it is not a certificate issued by the portal.")
                 )
-            return attachments[CREDENTIAL_FILE_NAME].get_file().read_bytes()
+            return _embedded_file_bytes(attachments[CREDENTIAL_FILE_NAME].get_file().obj, max_bytes=max_bytes)
     except pikepdf.PdfError:
         raise UnreadableUpload(_("This PDF cannot be read.")) from None
+
+
+def _embedded_file_bytes(stream, *, max_bytes: int) -> bytes:
+    """The content of an embedded file stream, stored as is or deflated (how
+    the portal writes it), never unpacked beyond `max_bytes`."""
+    import pikepdf
+
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+        filters = filters[0]
+    raw = stream.read_raw_bytes()
+    if filters is None:
+        content = raw
+    elif filters == pikepdf.Name.FlateDecode and "/DecodeParms" not in stream:
+        try:
+            content = zlib.decompressobj().decompress(raw, max_bytes + 1)
+        except zlib.error:
+            raise UnreadableUpload(_("This PDF cannot be read.")) from None
+    else:
+        raise UnreadableUpload(_("The credential in this PDF is not stored the way the portal stores it."))
+    if len(content) > max_bytes:
+        raise UnreadableUpload(
+            _("The credential attached to this PDF is larger than %(size)s MB: it is not one the portal issued.")
+            % {"size": max_bytes // (1024 * 1024)}
+        )
+    return content
 
 
 def _public_key_for(method: str):

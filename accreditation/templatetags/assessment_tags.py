@@ -9,6 +9,7 @@ from candidates.rules import official_of
 from .. import figures
 from ..enums import grade_label
 from ..selectors import certificates_visible_to, released_decisions_for
+from ..suspension import with_suspension
 
 register = template.Library()
 
@@ -65,7 +66,7 @@ def own_certificates(user):
     if official is None:
         return []
     return list(
-        certificates_visible_to(user)
-        .filter(accreditation__official=official)
-        .order_by("-accreditation__accredited_on", "number", "-version")
+        with_suspension(certificates_visible_to(user).filter(accreditation__official=official)).order_by(
+            "-accreditation__accredited_on", "number", "-version"
+        )
     )

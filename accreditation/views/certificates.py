@@ -30,7 +30,7 @@ from ..enums import RenderState, Validity
 from ..forms.certificates import CertificateFilter, ReissueForm, RevokeForm, RosterFilterForm, RosterProfileForm
 from ..models import BulkJob, Certificate, RosterProfile
 from ..selectors import certificates_visible_to, phase_two_released, roster
-from ..suspension import SUSPENDED, current_suspension, with_suspension
+from ..suspension import SUSPENDED, current_suspension, not_suspended, with_suspension
 
 PAGE_SIZE = 50
 
@@ -307,8 +307,8 @@ def roster_list(request):
     _require_secretariat(request.user)
     form = RosterFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    accreditations = roster(
-        programme=filters.get("programme"), region=filters.get("region"), language=filters.get("language", "")
+    accreditations = not_suspended(
+        roster(programme=filters.get("programme"), region=filters.get("region"), language=filters.get("language", ""))
     ).select_related("official__roster_profile")
     page = Paginator(accreditations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accreditation/certificates/roster_list.html", {"form": form, "page": page})

@@ -59,7 +59,8 @@ def credential_json(request, code):
 def status_list(request, purpose, number):
     """A Bitstring Status List credential, signed, as it stands now (cached
     briefly by verifiers; re-signed only when its bits change)."""
-    if purpose not in status.PURPOSES or number < 1:
+    # Only the lists certificates point at: a made-up number costs no signature.
+    if purpose not in status.PURPOSES or not 1 <= number <= status.last_list_number():
         raise Http404(_("No such status list."))
     try:
         signed = status.status_list_credential(purpose, number)
@@ -102,7 +103,7 @@ def _verify_upload(request):
     context = {"form": form, "Validity": Validity, "SUSPENDED": SUSPENDED}
     if request.method == "POST" and form.is_valid():
         try:
-            credential = credential_from_upload(form.cleaned_data["file"].read())
+            credential = credential_from_upload(form.cleaned_data["file"].read(), max_bytes=max_bytes)
         except UnreadableUpload as error:
             form.add_error("file", str(error))
         else:

@@ -210,9 +210,15 @@ def test_status_lists_follow_revocation_supersession_and_suspension(client, rend
     assert not _status_bit(client, new, "suspension")
 
 
-def test_status_list_of_an_unknown_purpose_is_404(client, db):
+def test_status_list_of_an_unknown_purpose_or_number_is_404(client, rendered):
+    [entry, _suspension] = json.loads(rendered.credential)["credentialStatus"]
+    assert entry["statusListCredential"].endswith("/credentials/status/revocation/1")
+    assert client.get("/credentials/status/revocation/1").status_code == 200
     assert client.get("/credentials/status/expiry/1").status_code == 404
     assert client.get("/credentials/status/revocation/0").status_code == 404
+    # No certificate points at a later list: it is not signed on demand.
+    assert client.get("/credentials/status/revocation/2").status_code == 404
+    assert client.get("/credentials/status/suspension/999999").status_code == 404
 
 
 def test_status_list_without_a_signing_key_answers_503_not_500(client, settings, tmp_path, db):

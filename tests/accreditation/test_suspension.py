@@ -129,6 +129,23 @@ def test_expert_sees_the_suspension_but_no_action(client, certificate, actor):
     assert "Suspended" in page
     assert "Private reason." not in page
     assert reverse("accreditation:suspension_lift", args=[certificate.pk]) not in page
+    # Their home page says so too, next to the certificate.
+    home = client.get("/").content.decode()
+    assert f"Suspended until {_in(10):%-d %B %Y}" in home
+    assert "Private reason." not in home
+
+
+def test_roster_leaves_out_a_suspended_expert_until_the_suspension_ends(client, certificate, actor):
+    [other] = accredit([OfficialFactory(name_latin="Kamala Silva")], actor=actor)
+    client.force_login(actor)
+    roster = reverse("accreditation:roster")
+    certificate_suspend(actor=actor, certificate=certificate, reason="Pending inquiry.", ends_on=_in(3))
+
+    page = client.get(roster).content.decode()
+    assert "Nimal Perera" not in page
+    assert "Kamala Silva" in page
+    with time_machine.travel(timezone.now() + dt.timedelta(days=4)):
+        assert "Nimal Perera" in client.get(roster).content.decode()
 
 
 def test_lift_needs_a_reason(certificate, actor):

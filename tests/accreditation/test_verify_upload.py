@@ -84,6 +84,15 @@ def test_uploaded_credential_with_an_unsigned_addition_is_not_genuine(client, re
     assert "differs from the one the portal issued" in page
 
 
+def test_credential_the_portal_never_issued_is_not_called_a_broken_signature(client, rendered):
+    credential = json.loads(rendered.credential)
+    credential["id"] = "https://badges.example.org/credentials/42"
+    page = _upload(client, "credential.json", json.dumps(credential).encode()).content.decode()
+    assert "Not genuine" in page
+    assert "The portal has no record of this credential." in page
+    assert "signature" not in page.split("Not genuine", 1)[1].split("</div>", 1)[0]
+
+
 def test_revoked_credential_says_revoked(client, rendered, actor):
     services.certificate_revoke(actor=actor, certificate=rendered, reason="Fraud.")
     page = _upload(client, "credential.json", rendered.credential.encode()).content.decode()
@@ -103,6 +112,62 @@ def test_unreadable_uploads_get_a_clear_message(client, db, name, content, messa
     response = _upload(client, name, content)
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+def test_deeply_nested_json_gets_a_clear_message(client, db):
+    response = _upload(client, "nested.json", b"[" * 200_000)
+    assert response.status_code == 200
+    assert "neither a credential (JSON) nor a certificate PDF" in response.content.decode()
+
+
+def _pdf_attaching(content: bytes, **stream_keys) -> bytes:
+    """A PDF whose `credential.json` attachment is `content`, stored as given
+    (already encoded by `stream_keys`' filter)."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    stream = pikepdf.Stream(pdf, content)
+    for key, value in stream_keys.items():
+        stream[f"/{key}"] = value
+    spec = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Filespec, F="credential.json", UF="credential.json", EF=pikepdf.Dictionary(F=stream)
+        )
+    )
+    pdf.Root.Names = pikepdf.Dictionary(
+        EmbeddedFiles=pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("credential.json"), spec]))
+    )
+    buffer = io.BytesIO()
+    # Written as built: no stream decoded or compressed again.
+    pdf.save(buffer, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return buffer.getvalue()
+
+
+def test_pdf_whose_attachment_unpacks_beyond_the_cap_is_refused_unpacked(client, db, settings):
+    import zlib
+
+    import pikepdf
+
+    settings.VERIFY_UPLOAD_MAX_BYTES = 1024 * 1024
+    # 64 MiB of spaces deflate to about 64 KiB: the upload is small, its content is not.
+    packer = zlib.compressobj(9)
+    packed = b"".join(packer.compress(b" " * (1 << 20)) for _ in range(64)) + packer.flush()
+    data = _pdf_attaching(packed, Filter=pikepdf.Name.FlateDecode, Type=pikepdf.Name.EmbeddedFile)
+    assert len(data) < 128 * 1024
+    response = _upload(client, "certificate.pdf", data, "application/pdf")
+    assert response.status_code == 200
+    assert "The credential attached to this PDF is larger than 1 MB" in response.content.decode()
+
+
+def test_pdf_attachment_in_an_unusual_encoding_gets_a_clear_message(client, rendered):
+    import pikepdf
+
+    data = _pdf_attaching(rendered.credential.encode().hex().encode() + b">", Filter=pikepdf.Name.ASCIIHexDecode)
+    page = _upload(client, "certificate.pdf", data, "application/pdf").content.decode()
+    assert "The credential in this PDF is not stored the way the portal stores it." in page
 
 
 def test_pdf_without_credential_gets_a_clear_message(client, db):
