@@ -361,3 +361,17 @@ def test_phase_two_explanation_reads_as_sentences_in_english_and_french(client):
     assert "L'évaluateur recommande l'accréditation." in page.replace("&#x27;", "'")
     assert re.search(r"Note pondérée \d+,\d % : au moins les \d+ % requis\.", page)
     assert not re.search(r"\d+\.\d+ ?%", page)  # one decimal separator on the page
+
+
+def test_reassigning_a_field_evaluation_in_french_shows_its_mission_dates(client):
+    from tests.factories import OfficialFactory, field_evaluations_submitted, secretariat_user
+
+    actor = secretariat_user()
+    (evaluation,) = field_evaluations_submitted([OfficialFactory()], actor=actor)
+    client.force_login(actor)
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("accreditation:field_assign", args=[evaluation.nomination_id])).content.decode()
+    # A date input only shows an ISO value: "02/12/2026" would leave it empty.
+    start = re.search(r'<input type="date" name="mission_start" value="([^"]*)"', page).group(1)
+    end = re.search(r'<input type="date" name="mission_end" value="([^"]*)"', page).group(1)
+    assert (start, end) == (evaluation.mission_start.isoformat(), evaluation.mission_end.isoformat())
