@@ -17,6 +17,7 @@ from candidates.enums import SECRETARIAT_GROUP, PortalLanguage
 from toa_portal.dates import format_date
 from workshops.enums import Attendance, NominationStatus, PrescreeningOutcome, WorkshopStatus
 
+from . import figures
 from .enums import (
     AccreditationStatus,
     Availability,
@@ -52,6 +53,11 @@ ACTIONS = {
     "decision.phase_one": gettext_lazy("Phase One decision recorded"),
     "decision.phase_two": gettext_lazy("Phase Two decision recorded"),
     "decision.release": gettext_lazy("Decision released to the focal point and the expert"),
+    "decision.correct": gettext_lazy("Decision corrected"),
+    "accreditation.correct": gettext_lazy("Accreditation changed by a corrected decision"),
+    "nomination.accept_below_minimum": gettext_lazy("Nomination accepted below the minimum of eligible assessors"),
+    "conflict.account_linked": gettext_lazy("Conflict of interest found when an account was linked to an official"),
+    "workshop.snapshot": gettext_lazy("Workshop rubric corrected"),
     "accreditation.pre_accredit": gettext_lazy("Pre-accredited after Phase One"),
     "accreditation.grant": gettext_lazy("Accreditation granted"),
     "accreditation.refuse": gettext_lazy("Accreditation refused"),
@@ -62,6 +68,9 @@ ACTIONS = {
     "certificate.issue": gettext_lazy("Certificate issued"),
     "certificate.reissue": gettext_lazy("Certificate re-issued"),
     "certificate.revoke": gettext_lazy("Certificate revoked"),
+    "certificate.suspend": gettext_lazy("Certificate suspended"),
+    "certificate.suspension_lift": gettext_lazy("Suspension lifted"),
+    "certificate.credential_sign": gettext_lazy("Verifiable credential signed"),
     "certificate.expire": gettext_lazy("Certificate expired"),
     "certificate.expiry_reminder": gettext_lazy("Expiry reminder sent"),
     "certificate.render_retry": gettext_lazy("Certificate rendering retried"),
@@ -88,6 +97,13 @@ FIELDS = {
     "file": gettext_lazy("File"),
     "recommendation": gettext_lazy("Recommendation"),
     "valid_until": gettext_lazy("Valid until"),
+    "suspended_from": gettext_lazy("Suspended from"),
+    "suspended_until": gettext_lazy("Suspended until"),
+    "lifted_on": gettext_lazy("Lifted on"),
+    "credential": gettext_lazy("Credential"),
+    "below_minimum": gettext_lazy("Below the minimum"),
+    "scores_no_longer_count": gettext_lazy("Scores no longer count"),
+    "field_evaluator": gettext_lazy("Field evaluator"),
     "number": gettext_lazy("Number"),
     "version": gettext_lazy("Version"),
     "language": gettext_lazy("Language"),
@@ -114,7 +130,8 @@ FIELDS = {
 }
 
 # What the sentence already says, or bookkeeping nobody reads.
-HIDDEN = {"released", "version"}
+HIDDEN = {"released", "version", "replaces", "assessor_user_id"}
+DATE_FIELDS = {"valid_until", "start_date", "suspended_from", "suspended_until", "lifted_on"}
 
 # Choices by field, and where one name means different things, by object and field.
 CHOICES = {
@@ -199,7 +216,12 @@ def value_text(entry, key: str, value) -> str:
         return str(choices(value).label)
     if key == "grade":
         return grade_label(value)
-    if key in ("valid_until", "start_date"):
+    if key == "percent":
+        try:
+            return figures.bound_percent_text(value)
+        except (ArithmeticError, ValueError, TypeError):
+            return str(value)
+    if key in DATE_FIELDS:
         try:
             return format_date(dt.date.fromisoformat(str(value)))
         except ValueError:

@@ -40,6 +40,7 @@ from .enums import (
     RenderState,
     SheetStatus,
     Validity,
+    grade_label,
 )
 from .models import (
     Accreditation,
@@ -510,10 +511,16 @@ def decision_differences(decision: Decision) -> list[str]:
             _("outcome %(old)s → %(new)s") % {"old": decision.get_outcome_display(), "new": Outcome(outcome).label}
         )
     if grade != decision.grade:
-        differences.append(_("grade %(old)s → %(new)s") % {"old": decision.grade or "—", "new": grade or "—"})
-    if percent != decision.score_percent:
         differences.append(
-            _("stored score %(old)s → %(new)s") % {"old": decision.score_percent or "—", "new": percent or "—"}
+            _("grade %(old)s → %(new)s") % {"old": grade_label(decision.grade) or "—", "new": grade_label(grade) or "—"}
+        )
+    if percent != decision.score_percent:
+
+        def stored(value):
+            return "—" if value is None else figures.bound_percent_text(value)
+
+        differences.append(
+            _("stored score %(old)s → %(new)s") % {"old": stored(decision.score_percent), "new": stored(percent)}
         )
     return differences
 

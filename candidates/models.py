@@ -38,6 +38,8 @@ class Administration(models.Model):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="administrations"
     )
     is_member = models.BooleanField(_("WCO member"), default=True)
+    # The name folded (case and accents ignored), kept on every save for the workshop search.
+    name_key = models.CharField(max_length=200, editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
@@ -49,6 +51,13 @@ class Administration(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class UserProfile(models.Model):

@@ -233,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-expiry": {"task": "accreditation.expire_certificates", "schedule": crontab(hour=2, minute=15)},
     # Record the end of suspensions that reached their end date.
     "suspensions-lift": {"task": "accreditation.lift_ended_suspensions", "schedule": crontab(hour=0, minute=10)},
+    # Delete the CVs kept for nomination forms that were abandoned (older than their token).
+    "pending-uploads-sweep": {"task": "toa_portal.sweep_pending_uploads", "schedule": crontab(minute=40)},
     # Remind focal points of nomination deadlines falling in the next seven days.
     "nomination-deadline-reminders": {
         "task": "workshops.send_deadline_reminders",

@@ -1,4 +1,5 @@
-"""Background work shared by every app: sending one e-mail.
+"""Background work shared by every app: sending one e-mail, sweeping
+abandoned uploads.
 
 Every e-mail of the portal is rendered first (in its recipient's language)
 and handed to this task, one recipient per task, so a slow or unreachable
@@ -11,6 +12,8 @@ import smtplib
 from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+
+from . import pending_uploads
 
 
 class MailTask(Task):
@@ -48,3 +51,9 @@ MAIL_RETRY = {
 )
 def send_email(subject: str, body: str, to: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+@shared_task(name="toa_portal.sweep_pending_uploads", acks_late=True, soft_time_limit=120, time_limit=150)
+def sweep_pending_uploads() -> int:
+    """Delete the files kept for forms that were never sent back."""
+    return pending_uploads.sweep()

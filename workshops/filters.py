@@ -1,6 +1,7 @@
 """List filters (django-filter) for workshops and nominations."""
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,20 +13,14 @@ from .enums import NominationStatus, WorkshopStatus
 from .models import Nomination, Programme, Workshop
 
 
-def folded_search(queryset, fields: tuple[str, ...], text: str):
-    """Keep the rows whose fields contain the text, ignoring accents and case, on
-    SQLite and PostgreSQL alike. The folding happens in Python over one query of
-    (pk, fields) of the already-scoped queryset; the result is a pk filter, so the
-    number of queries never grows with the rows."""
+def workshop_search(queryset, text: str):
+    """Keep the workshops whose title, city, venue or host administration contains
+    the text, ignoring accents and case: a condition on the folded keys stored on
+    save, so the database does the matching (SQLite and PostgreSQL alike)."""
     needle = fold(text)
     if not needle:
         return queryset
-    matching = [
-        row[0]
-        for row in queryset.order_by().values_list("pk", *fields)
-        if needle in fold(" ".join(str(value or "") for value in row[1:]))
-    ]
-    return queryset.filter(pk__in=matching)
+    return queryset.filter(Q(search_key__contains=needle) | Q(host_administration__name_key__contains=needle))
 
 
 def _years():
@@ -47,7 +42,7 @@ class WorkshopFilter(django_filters.FilterSet):
         fields = ["q", "programme", "region", "year", "status"]
 
     def search(self, queryset, name, value):
-        return folded_search(queryset, ("title", "city", "venue", "host_administration__name"), value)
+        return workshop_search(queryset, value)
 
 
 class NominationFilter(django_filters.FilterSet):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Administration, Official
+from toa_portal.text import fold
 
 from .enums import (
     Attendance,
@@ -174,6 +175,14 @@ class FieldCriterion(CriterionFields):
         ]
 
 
+SEARCHED_FIELDS = {"title", "city", "venue"}
+
+
+def workshop_search_key(title: str, city: str, venue: str) -> str:
+    """The folded text the workshop search looks into."""
+    return fold(" ".join((title or "", city or "", venue or "")))
+
+
 class Workshop(RubricFields):
     """A Phase One workshop. Its rubric fields, its criteria, exercises and
     grade bands, and its Phase Two rubric (field criteria and threshold) are a
@@ -203,6 +212,9 @@ class Workshop(RubricFields):
         _("Phase Two pass threshold (%)"), max_digits=5, decimal_places=2, default=Decimal("60"), validators=PERCENT
     )
     created = models.DateTimeField(auto_now_add=True)
+    # Title, city and venue folded (case and accents ignored) and kept on every save,
+    # so the workshop search is one query in the database, on SQLite and PostgreSQL.
+    search_key = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -218,6 +230,13 @@ class Workshop(RubricFields):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.search_key = workshop_search_key(self.title, self.city, self.venue)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and SEARCHED_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("workshops:workshop_detail", args=[self.pk])

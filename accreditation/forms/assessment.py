@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.enums import SECRETARIAT_GROUP
 from toa_portal.uploads import validate_upload
+from workshops.forms import DateInput
 from workshops.models import DeclaredConflict
 from workshops.selectors import assessor_administration_ids
 
@@ -111,8 +112,9 @@ class EvaluatorChoiceField(forms.ModelChoiceField):
 class FieldAssignForm(forms.Form):
     evaluator = EvaluatorChoiceField(label=_("Field evaluator"), queryset=get_user_model().objects.none())
     mission_place = forms.CharField(label=_("Mission place"), max_length=200)
-    mission_start = forms.DateField(label=_("Mission start"), widget=forms.DateInput(attrs={"type": "date"}))
-    mission_end = forms.DateField(label=_("Mission end"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO values whatever the language: a date input shows nothing for "02/12/2026".
+    mission_start = forms.DateField(label=_("Mission start"), widget=DateInput())
+    mission_end = forms.DateField(label=_("Mission end"), widget=DateInput())
     mission_type = forms.ChoiceField(label=_("Mission type"), choices=MissionType.choices)
     role = forms.ChoiceField(label=_("Role of the expert"), choices=MissionRole.choices)
 

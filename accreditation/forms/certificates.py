@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.enums import PortalLanguage
 from candidates.models import Region
+from workshops.forms import DateInput
 from workshops.models import Programme, Workshop
 
 from ..enums import Availability, RenderState, Validity
@@ -70,7 +71,7 @@ class SuspendForm(forms.Form):
     ends_on = forms.DateField(
         label=_("Suspended until"),
         help_text=_("The last day of the suspension; it ends by itself after this date."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     reason = forms.CharField(
         label=_("Reason for the suspension"),

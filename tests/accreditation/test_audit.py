@@ -152,3 +152,43 @@ def test_audit_trail_reads_in_french(client):
     rows = _rows(client.get(_audit_url(setup.nomination.official)).content.decode())
     assert any("Note de phase 1 saisie" in row and "Note : 4" in row.replace("\xa0", " ") for row in rows)
     assert any("Désignation acceptée" in row and "(Secrétariat)" in row and "Acceptée" in row for row in rows)
+
+
+def test_audit_trail_reads_suspensions_and_corrections_as_sentences(client):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accreditation import suspension
+    from accreditation.models import Decision
+    from tests.factories import OfficialFactory, accredit, secretariat_user
+    from toa_portal.audit import audit_record
+
+    actor = secretariat_user()
+    (certificate,) = accredit([OfficialFactory()], actor=actor)
+    official = certificate.accreditation.official
+    ends_on = timezone.localdate() + dt.timedelta(days=30)
+    held = suspension.certificate_suspend(actor=actor, certificate=certificate, reason="Inquiry", ends_on=ends_on)
+    suspension.suspension_lift(actor=actor, suspension=held, reason="Inquiry closed")
+    decision = Decision.objects.filter(nomination=certificate.accreditation.nomination).first()
+    audit_record(
+        actor=actor,
+        action="decision.correct",
+        obj=decision,
+        before={"outcome": "passed", "grade": "Merit", "percent": Decimal("73.64")},
+        after={"outcome": "failed", "grade": "", "percent": Decimal("54.29"), "replaces": decision.pk},
+        reason="Conflicted assessor",
+        official_id=official.pk,
+    )
+    client.force_login(actor)
+    rows = _rows(client.get(_audit_url(official)).content.decode())
+    page = "\n".join(rows)
+    assert "Certificate suspended" in page and "Suspension lifted" in page and "Decision corrected" in page
+    assert "certificate.suspend" not in page and "replaces" not in page
+    assert any("Suspended until" in row and f"{ends_on.day} " in row for row in rows)
+    assert any("Weighted score: 73.64% → 54.29%" in row and "Grade: Merit → —" in row for row in rows)
+    client.cookies["django_language"] = "fr"
+    page = "\n".join(_rows(client.get(_audit_url(official)).content.decode())).replace("\xa0", " ")
+    assert "Certificat suspendu" in page and "Suspension levée" in page and "Décision corrigée" in page
+    assert "73,64 %" in page and "Mérite" in page

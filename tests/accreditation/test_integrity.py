@@ -322,11 +322,20 @@ def test_a_decision_resting_on_conflicted_scores_is_found_and_corrected(
         "eligible assessors 3 → 2 (conflict of interest)",
         "outcome Passed → Not passed",
         "grade Pass → —",
-        "stored score 60.95 → 54.29",
+        "stored score 60.95% → 54.29%",
     ]
     client.force_login(setup.secretariat)
-    page = client.get(reverse("accreditation:decisions_recheck", args=[setup.workshop.pk])).content.decode()
+    url = reverse("accreditation:decisions_recheck", args=[setup.workshop.pk])
+    page = client.get(url).content.decode()
     assert "outcome Passed → Not passed" in page and setup.nomination.official.name_latin in page
+    assert "Recorded: Passed · Pass · 61.0% · released" in page
+    # In French, grades are translated and every figure has the French separator and spacing.
+    client.cookies["django_language"] = "fr"
+    page = client.get(url).content.decode()
+    assert "mention Passable → —" in page
+    assert "note enregistrée 60,95\xa0% → 54,29\xa0%" in page
+    assert "Enregistré\xa0: Réussi · Passable · 61,0\xa0% · publiée" in page
+    client.cookies["django_language"] = "en"
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -342,3 +342,36 @@ def test_narrative_typed_before_an_upload_or_a_refused_submission_is_kept(client
     assert "border measures. Second day too.</textarea>" in client.get(page_url).content.decode()
     evaluation.refresh_from_db()
     assert evaluation.submitted_at is None
+
+
+def test_phase_two_explanation_reads_as_sentences_in_english_and_french(client):
+    from tests.factories import OfficialFactory, field_evaluations_submitted, secretariat_user
+
+    actor = secretariat_user()
+    (evaluation,) = field_evaluations_submitted([OfficialFactory()], actor=actor)
+    evaluation = FieldEvaluation.objects.get(pk=evaluation.pk)
+    client.force_login(actor)
+    url = reverse("accreditation:field_evaluation", args=[evaluation.pk])
+    page = " ".join(client.get(url).content.decode().split())
+    assert "The evaluator recommends accreditation." in page
+    assert re.search(r"Weighted score \d+\.\d%: at least the \d+% required\.", page)
+    assert "threshold:" not in page and "(required " not in page and "minimum:" not in page
+    client.cookies["django_language"] = "fr"
+    page = " ".join(client.get(url).content.decode().replace("\xa0", " ").split())
+    assert "L'évaluateur recommande l'accréditation." in page.replace("&#x27;", "'")
+    assert re.search(r"Note pondérée \d+,\d % : au moins les \d+ % requis\.", page)
+    assert not re.search(r"\d+\.\d+ ?%", page)  # one decimal separator on the page
+
+
+def test_reassigning_a_field_evaluation_in_french_shows_its_mission_dates(client):
+    from tests.factories import OfficialFactory, field_evaluations_submitted, secretariat_user
+
+    actor = secretariat_user()
+    (evaluation,) = field_evaluations_submitted([OfficialFactory()], actor=actor)
+    client.force_login(actor)
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("accreditation:field_assign", args=[evaluation.nomination_id])).content.decode()
+    # A date input only shows an ISO value: "02/12/2026" would leave it empty.
+    start = re.search(r'<input type="date" name="mission_start" value="([^"]*)"', page).group(1)
+    end = re.search(r'<input type="date" name="mission_end" value="([^"]*)"', page).group(1)
+    assert (start, end) == (evaluation.mission_start.isoformat(), evaluation.mission_end.isoformat())

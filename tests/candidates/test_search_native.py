@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from candidates.models import Official
-from tests.factories import OfficialFactory, nominate
+from tests.factories import OfficialFactory, make_workshop, nominate
 from tests.permissions.scenario import build_scenario
+from workshops.models import Workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,30 @@ def test_native_key_follows_a_partial_save(s):
     official.name_native = "Ána Mátrix"
     official.save(update_fields=["name_native"])
     assert Official.objects.get(pk=official.pk).name_native_key == "ana matrix"
+
+
+def test_workshop_list_search_is_done_by_the_database(client, s):
+    make_workshop(actor=s.user("secretariat"), title="Atelier régional", city="Ōsaka", venue="大阪税関研修所")
+    host = s.workshop.host_administration
+    host.name = "Administration des Douanes du Sénégal"
+    host.save()
+    client.force_login(s.user("secretariat"))
+    url = reverse("workshops:workshop_list")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url, {"q": "大阪"}).content.decode()
+    assert "Atelier régional" in page
+    assert "Matrix workshop" not in page
+    # One WHERE clause on the stored folded key: no row is folded in Python.
+    assert any("search_key" in q["sql"] and "LIKE" in q["sql"].upper() for q in queries.captured_queries)
+    assert "Atelier régional" in client.get(url, {"q": "OSAKA"}).content.decode()
+    # The host administration's name, folded in the database too.
+    page = client.get(url, {"q": "douanes du senegal"}).content.decode()
+    assert "Matrix workshop" in page
+
+
+def test_workshop_search_key_follows_a_partial_save(s):
+    workshop = Workshop.objects.get(pk=s.workshop.pk)
+    workshop.city = "Genève"
+    workshop.save(update_fields=["city"])
+    assert "geneve" in Workshop.objects.get(pk=workshop.pk).search_key
+    assert Workshop.objects.filter(pk=workshop.pk, search_key__contains="geneve").exists()

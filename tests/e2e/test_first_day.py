@@ -74,6 +74,10 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live_server, login, demo):
             reverse("accreditation:field_evaluation", args=[evaluation.pk]),
             reverse("accreditation:certificate_list"),
             reverse("accreditation:certificate_detail", args=[certificate.pk]),
+            reverse("accreditation:certificate_suspend", args=[certificate.pk]),
+            reverse("accreditation:decisions_recheck", args=[kashiwa.pk]),
+            reverse("accreditation:verify_upload"),
+            certificate.get_verify_url(),
             reverse("accreditation:roster"),
             reverse("candidates:official_list"),
             japan.get_absolute_url(),
@@ -105,6 +109,25 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live_server, login, demo):
         wide += [f"{username} {line}" for line in _too_wide(page, live_server, urls)]
         _log_out(page, live_server)
     assert wide == []
+
+    # The pages whose French is longest, in French.
+    login("secretariat", PASSWORD)
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
+    french = [
+        reverse("home"),
+        kashiwa.get_absolute_url(),
+        reverse("accreditation:workshop_results", args=[kashiwa.pk]),
+        reverse("accreditation:field_evaluation", args=[evaluation.pk]),
+        reverse("accreditation:certificate_detail", args=[certificate.pk]),
+        reverse("accreditation:certificate_suspend", args=[certificate.pk]),
+        reverse("accreditation:decisions_recheck", args=[kashiwa.pk]),
+        reverse("accreditation:verify_upload"),
+        certificate.get_verify_url(),
+    ]
+    assert _too_wide(page, live_server, french) == []
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    _log_out(page, live_server)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
 
     # The nominations list keeps every column readable: stacked, each value labelled.
     login("focal-jpn", PASSWORD)

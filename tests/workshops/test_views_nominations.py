@@ -2,11 +2,15 @@
 
 import datetime as dt
 import io
+import os
 import re
+import shutil
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.template.loader import render_to_string
@@ -483,3 +487,31 @@ def test_duplicate_person_warning_keeps_the_chosen_cv(client, s):
     # Another account cannot use the token.
     client.force_login(s.user("other_focal_point"))
     assert pending_uploads.name_of(kept, user_id=s.user("other_focal_point").pk) is None
+
+
+def test_cv_kept_for_an_abandoned_form_is_swept_after_its_token_expires(client, s, settings):
+    from toa_portal.tasks import sweep_pending_uploads
+
+    assert settings.CELERY_BEAT_SCHEDULE["pending-uploads-sweep"]["task"] == sweep_pending_uploads.name
+    OfficialFactory(administration=s.administration, name_latin="An Nguyen", email="an.nguyen@customs.example")
+    client.force_login(s.user("focal_point"))
+    url = reverse("workshops:nomination_create", args=[s.workshop.pk])
+    abandoned = client.post(url, nomination_data(s, cv=pdf_upload("Old CV.pdf"))).content.decode()
+    recent = client.post(url, nomination_data(s, cv=pdf_upload("New CV.pdf"))).content.decode()
+    old_token = re.search(r'name="cv_kept" value="([^"]+)"', abandoned).group(1)
+    new_token = re.search(r'name="cv_kept" value="([^"]+)"', recent).group(1)
+    folder = Path(settings.MEDIA_ROOT) / "pending"
+    assert len(list(folder.iterdir())) == 2
+    old_file = folder / signing.loads(old_token, salt=pending_uploads.SALT)["path"].split("/")[-1]
+    two_days_ago = time.time() - 2 * pending_uploads.MAX_AGE
+    os.utime(old_file, (two_days_ago, two_days_ago))
+
+    assert sweep_pending_uploads.delay().get() == 1
+
+    assert not old_file.exists()
+    assert len(list(folder.iterdir())) == 1
+    assert pending_uploads.name_of(new_token, user_id=s.user("focal_point").pk) == "New CV.pdf"
+    # Nothing left to sweep; without any kept file at all, no error either.
+    assert sweep_pending_uploads.delay().get() == 0
+    shutil.rmtree(folder)
+    assert sweep_pending_uploads.delay().get() == 0
