@@ -11,24 +11,30 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = [pytest.mark.postgres]
 
-# Migrations of other features that sit beside these in the graph stay applied
-# throughout: the historical models must know their columns too.
-ALONGSIDE = [
-    ("candidates", "0002_official_native_name_key"),
+SNAPSHOT_APPS = ("workshops", "accreditation")
+# Every other app stays at its latest migration, and the two migrations of other
+# features that sit beside these in the graph stay applied throughout: the
+# historical models must know every column the database has.
+BESIDE = [
     ("workshops", "0002_nomination_cv_content_type"),
     ("accreditation", "0003_certificate_credentials_and_suspensions"),
 ]
-BEFORE = [("workshops", "0002_min_eligible_assessors"), ("accreditation", "0003_decision_not_assessable"), *ALONGSIDE]
+BEFORE = [("workshops", "0002_min_eligible_assessors"), ("accreditation", "0003_decision_not_assessable"), *BESIDE]
 AFTER = [
     ("workshops", "0003_phase_two_rubric_snapshot"),
     ("accreditation", "0005_field_score_criterion_from_snapshot"),
-    *ALONGSIDE,
+    *BESIDE,
 ]
+
+
+def _other_apps_latest(executor):
+    return [node for node in executor.loader.graph.leaf_nodes() if node[0] not in SNAPSHOT_APPS]
 
 
 def _migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    targets = [*targets, *_other_apps_latest(executor)]
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
