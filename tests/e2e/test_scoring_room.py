@@ -290,7 +290,7 @@ def test_phase_two_scores_go_through_the_same_queue_offline_and_back(page, live_
     evaluation = _assign(setup, evaluator)
     login(evaluator.username, PASSWORD)
     page.goto(live_server.url + reverse("accreditation:field_evaluation", args=[evaluation.pk]))
-    criteria = list(setup.workshop.programme.field_criteria.all())
+    criteria = list(setup.workshop.field_criteria.all())
     page.context.set_offline(True)
     for criterion in criteria:
         cell = page.locator(f"#f-{criterion.pk}")
