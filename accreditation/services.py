@@ -484,7 +484,8 @@ def _reevaluated(decision: Decision) -> tuple[str, str, Decimal | None, dict]:
             return outcome, "", None, result.explanation()
         return outcome, result.grade, result.percent_stored, result.explanation()
     evaluation = FieldEvaluation.objects.filter(nomination=decision.nomination).first()
-    result = field_result(evaluation) if evaluation is not None else {"status": passrule.INCOMPLETE}
+    with figures.in_stored_language():
+        result = field_result(evaluation) if evaluation is not None else {"status": passrule.INCOMPLETE}
     if result["status"] == passrule.INCOMPLETE:
         raise DomainError(_("The field evaluation is incomplete: the correction cannot be computed."))
     outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED
@@ -513,7 +514,11 @@ def decision_differences(decision: Decision) -> list[str]:
         differences.append(_("grade %(old)s → %(new)s") % {"old": decision.grade or "—", "new": grade or "—"})
     if percent != decision.score_percent:
         differences.append(
-            _("stored score %(old)s → %(new)s") % {"old": decision.score_percent or "—", "new": percent or "—"}
+            _("stored score %(old)s → %(new)s")
+            % {
+                "old": figures.stored_percent_text(decision.score_percent) or "—",
+                "new": figures.stored_percent_text(percent) or "—",
+            }
         )
     return differences
 
@@ -984,7 +989,8 @@ def phase_two_decide(
     evaluation = FieldEvaluation.objects.filter(nomination=nomination).first()
     if evaluation is None or evaluation.submitted_at is None:
         raise DomainError(_("The field evaluation has not been submitted yet."))
-    result = field_result(evaluation)
+    with figures.in_stored_language():
+        result = field_result(evaluation)
     if result["status"] == passrule.INCOMPLETE:
         raise DomainError(_("The field evaluation is incomplete."))
     outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED

@@ -33,7 +33,7 @@ from workshops.models import Nomination, Workshop, WorkshopExercise
 from workshops.rules import assigned_workshop_ids, is_assigned_to_workshop
 from workshops.selectors import eligible_assessor_map, workshops_visible_to
 
-from .. import services
+from .. import figures, services
 from ..enums import Phase, SheetStatus, grade_label
 from ..forms.assessment import (
     CorrectionForm,
@@ -383,8 +383,8 @@ def workshop_results_export(request, workshop_id):
             values = ["" if v is None else (not_eligible if v == NOT_ELIGIBLE else v) for v in cell.values]
             rows.append(
                 [row.nomination.official.name_latin, row.nomination.official.administration.code, cell.exercise]
-                + [cell.criterion, *values, cell.combined if cell.combined is not None else ""]
-                + [cell.moderated if cell.moderated is not None else "", yes if cell.flagged else ""]
+                + [cell.criterion, *values, figures.score_text(cell.combined)]
+                + [figures.score_text(cell.moderated), yes if cell.flagged else ""]
             )
         rows.append(
             [row.nomination.official.name_latin, row.nomination.official.administration.code, _("Weighted"), ""]

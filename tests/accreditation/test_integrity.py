@@ -322,7 +322,7 @@ def test_a_decision_resting_on_conflicted_scores_is_found_and_corrected(
         "eligible assessors 3 → 2 (conflict of interest)",
         "outcome Passed → Not passed",
         "grade Pass → —",
-        "stored score 60.95 → 54.29",
+        "stored score 60.95% → 54.29%",
     ]
     client.force_login(setup.secretariat)
     page = client.get(reverse("accreditation:decisions_recheck", args=[setup.workshop.pk])).content.decode()
