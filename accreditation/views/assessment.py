@@ -639,6 +639,14 @@ def decisions_recheck(request, workshop_id):
 def decision_correct(request, decision_id):
     from ..selectors import decisions_visible_to
 
+    replaced = None
+    if is_secretariat(request.user):
+        replaced = Decision.all_objects.filter(pk=decision_id, superseded_at__isnull=False).select_related("nomination")
+        replaced = replaced.first()
+    if replaced is not None:
+        # Sent twice, or from a page opened before someone else corrected it: nothing is lost, nothing is redone.
+        messages.error(request, _("This decision has already been replaced by a correction."))
+        return redirect("accreditation:decisions_recheck", replaced.nomination.workshop_id)
     decision = get_object_or_404(decisions_visible_to(request.user), pk=decision_id)
     _require_secretariat(request.user)
     form = CorrectionForm(request.POST)

@@ -57,3 +57,18 @@ def test_recheck_page_in_french_writes_every_score_with_a_decimal_comma(client):
     page = client.get(reverse("accreditation:decisions_recheck", args=[nomination.workshop_id])).content.decode()
     assert "59.99" not in page and "60.00" not in page
     assert "59,99\u00a0%" in page and "60,00\u00a0%" in page
+
+
+def test_a_correction_sent_twice_is_recorded_once_and_the_second_is_told_why(client):
+    secretariat, nomination = scored_workshop(thirds_programme(), {"E1": (2, 4), "E2": (2, 5), "E3": (3, 5)})
+    decision = services.phase_one_decide(actor=secretariat, nomination=nomination)
+    Accreditation.objects.filter(nomination=nomination).delete()
+    Decision.objects.filter(pk=decision.pk).update(outcome=Outcome.FAILED, grade="", score_percent=Decimal("59.99"))
+    client.force_login(secretariat)
+    url = reverse("accreditation:decision_correct", args=[decision.pk])
+    first = client.post(url, {"reason": "Exact arithmetic."})
+    assert first.status_code == 302
+    second = client.post(url, {"reason": "Exact arithmetic."}, follow=True)
+    assert second.status_code == 200
+    assert "This decision has already been replaced by a correction." in second.content.decode()
+    assert Decision.all_objects.filter(nomination=nomination).count() == 2
