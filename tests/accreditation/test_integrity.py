@@ -16,6 +16,7 @@ from tests.factories import (
     OfficialFactory,
     UserFactory,
     field_evaluations_submitted,
+    focal_point_user,
     make_workshop,
     nominate,
     secretariat_user,
@@ -104,7 +105,13 @@ def test_a_decision_never_rests_on_one_eligible_assessor(client):
     decision = services.phase_one_decide(actor=actor, nomination=nomination)
     assert (decision.outcome, decision.grade, decision.score_percent) == (Outcome.NOT_ASSESSABLE, "", None)
     assert not Accreditation.objects.filter(nomination=nomination).exists()
+    focal = focal_point_user(official.administration)
+    client.force_login(focal)
+    assert "invited to a later workshop" not in client.get(reverse("home")).content.decode()
     services.decision_release(actor=actor, decision=decision)
+    # released like a decision: the focal point reads the outcome with the invitation
+    home = client.get(reverse("home")).content.decode()
+    assert "Not assessable" in home and "invited to a later workshop" in home
 
 
 def test_a_moderated_value_never_stands_in_for_a_missing_score():
