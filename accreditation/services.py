@@ -989,6 +989,13 @@ def phase_two_decide(
     evaluation = FieldEvaluation.objects.filter(nomination=nomination).first()
     if evaluation is None or evaluation.submitted_at is None:
         raise DomainError(_("The field evaluation has not been submitted yet."))
+    reason = conflict_reason(assessor=evaluation.evaluator, official=nomination.official)
+    if reason:
+        # The evaluator's account was linked to an official of the expert's administration after the mission.
+        raise DomainError(
+            _("The evaluator of this mission is in conflict of interest (%(reason)s): the evaluation does not count.")
+            % {"reason": reason}
+        )
     with figures.in_stored_language():
         result = field_result(evaluation)
     if result["status"] == passrule.INCOMPLETE:

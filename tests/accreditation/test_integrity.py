@@ -248,6 +248,19 @@ def test_linking_an_account_to_an_official_later_flags_the_scores_that_no_longer
     assert (late.get_full_name() or late.username) in flagged
 
 
+def test_a_field_evaluation_whose_evaluator_became_conflicted_is_not_decided_on():
+    actor = secretariat_user()
+    (evaluation,) = field_evaluations_submitted([OfficialFactory()], actor=actor)
+    nomination = evaluation.nomination
+    # After the mission, the evaluator's account is linked to an official of the expert's administration.
+    OfficialFactory(administration=nomination.official.administration, user=evaluation.evaluator)
+    entry = AuditEntry.objects.get(action="conflict.account_linked", official_id=nomination.official_id)
+    assert entry.after["field_evaluator"] is True
+    with pytest.raises(DomainError, match="in conflict of interest .*own administration.*does not count"):
+        services.phase_two_decide(actor=actor, nomination=nomination)
+    assert not Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists()
+
+
 # ------------------------------------------------------ Phase Two snapshot
 
 
