@@ -11,8 +11,20 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = [pytest.mark.postgres]
 
-BEFORE = [("workshops", "0002_min_eligible_assessors"), ("accreditation", "0003_decision_not_assessable")]
-AFTER = [("workshops", "0003_phase_two_rubric_snapshot"), ("accreditation", "0005_field_score_criterion_from_snapshot")]
+# The rows are created as the tables stood before the snapshot: officials without the
+# native-script search key (filled in on the way forward), nominations with the CV type
+# (a branch of the workshops migrations that the snapshot's merge joins).
+BEFORE = [
+    ("candidates", "0001_initial"),
+    ("workshops", "0002_min_eligible_assessors"),
+    ("workshops", "0002_nomination_cv_content_type"),
+    ("accreditation", "0003_decision_not_assessable"),
+]
+AFTER = [
+    ("candidates", "0002_official_native_name_key"),
+    ("workshops", "0004_merge_cv_type_and_rubric_snapshot"),
+    ("accreditation", "0005_field_score_criterion_from_snapshot"),
+]
 
 
 def _migrate(targets):
