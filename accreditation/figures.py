@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, translation
 from django.utils.translation import gettext
 
 PERCENT_PLACES = 1  # on pages
@@ -98,6 +99,20 @@ def score_text(value, boundaries: Iterable = ()) -> str:
     if value is None:
         return ""
     return number_text(_without_trailing_zeros(telling(value, SCORE_PLACES, boundaries)))
+
+
+def stored_percent_text(value: Decimal | None) -> str:
+    """A stored percentage (Decision.score_percent, two decimals) as a page writes it (59.97%; 59,97 % in French)."""
+    if value is None:
+        return ""
+    return gettext("%(number)s%%") % {"number": number_text(Decimal(value))}
+
+
+def in_stored_language():
+    """The language of what is stored (explanations kept with a decision): the
+    site's default, whoever records it, so a record never depends on the
+    reader who happened to cause it."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def stored(value) -> Decimal | None:

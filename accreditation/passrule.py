@@ -21,7 +21,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .figures import bound_percent_text, bound_text, exact, fraction_text, percent_text, score_text, stored
+from .figures import (
+    bound_percent_text,
+    bound_text,
+    exact,
+    fraction_text,
+    in_stored_language,
+    percent_text,
+    score_text,
+    stored,
+)
 
 INCOMPLETE = "incomplete"
 TOO_FEW_ASSESSORS = "too_few_assessors"
@@ -166,7 +175,12 @@ class Result:
         return next((c for c in self.cells if c.exercise == exercise and c.criterion == criterion), None)
 
     def explanation(self) -> dict:
-        """What a decision stores: the figures the page shows, and the exact values behind them."""
+        """What a decision stores: the figures the page shows (written in the
+        site's default language, whoever records it), and the exact values behind them."""
+        with in_stored_language():
+            return self._explanation()
+
+    def _explanation(self) -> dict:
         return {
             "status": self.status,
             "weighted": score_text(self.weighted),

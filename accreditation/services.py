@@ -485,7 +485,8 @@ def _reevaluated(decision: Decision) -> tuple[str, str, Decimal | None, dict]:
             return outcome, "", None, result.explanation()
         return outcome, result.grade, result.percent_stored, result.explanation()
     evaluation = FieldEvaluation.objects.filter(nomination=decision.nomination).first()
-    result = field_result(evaluation) if evaluation is not None else {"status": passrule.INCOMPLETE}
+    with figures.in_stored_language():
+        result = field_result(evaluation) if evaluation is not None else {"status": passrule.INCOMPLETE}
     if result["status"] == passrule.INCOMPLETE:
         raise DomainError(_("The field evaluation is incomplete: the correction cannot be computed."))
     outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED
@@ -515,12 +516,12 @@ def decision_differences(decision: Decision) -> list[str]:
             _("grade %(old)s → %(new)s") % {"old": grade_label(decision.grade) or "—", "new": grade_label(grade) or "—"}
         )
     if percent != decision.score_percent:
-
-        def stored(value):
-            return "—" if value is None else figures.bound_percent_text(value)
-
         differences.append(
-            _("stored score %(old)s → %(new)s") % {"old": stored(decision.score_percent), "new": stored(percent)}
+            _("stored score %(old)s → %(new)s")
+            % {
+                "old": figures.stored_percent_text(decision.score_percent) or "—",
+                "new": figures.stored_percent_text(percent) or "—",
+            }
         )
     return differences
 
@@ -991,7 +992,15 @@ def phase_two_decide(
     evaluation = FieldEvaluation.objects.filter(nomination=nomination).first()
     if evaluation is None or evaluation.submitted_at is None:
         raise DomainError(_("The field evaluation has not been submitted yet."))
-    result = field_result(evaluation)
+    reason = conflict_reason(assessor=evaluation.evaluator, official=nomination.official)
+    if reason:
+        # The evaluator's account was linked to an official of the expert's administration after the mission.
+        raise DomainError(
+            _("The evaluator of this mission is in conflict of interest (%(reason)s): the evaluation does not count.")
+            % {"reason": reason}
+        )
+    with figures.in_stored_language():
+        result = field_result(evaluation)
     if result["status"] == passrule.INCOMPLETE:
         raise DomainError(_("The field evaluation is incomplete."))
     outcome = Outcome.PASSED if result["status"] == passrule.PASSED else Outcome.FAILED

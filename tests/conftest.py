@@ -9,7 +9,9 @@ import datetime as dt
 import os
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from toa_portal.celery import app as celery_app
@@ -34,6 +36,15 @@ def _services_present(request):
         pytest.fail("This test needs PostgreSQL: set DATABASE_URL=postgres://… (or deselect with -m 'not postgres').")
     if request.node.get_closest_marker("redis") and not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
         pytest.fail("This test needs Redis: set CELERY_BROKER_URL=redis://… (or deselect with -m 'not redis').")
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_is_its_own():
+    """A page requested in French leaves French active in the thread (the locale
+    middleware never switches back): each test starts and ends in the default language."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

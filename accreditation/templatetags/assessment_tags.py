@@ -43,6 +43,12 @@ def score(value):
 
 
 @register.filter
+def stored_percent(value):
+    """A stored percentage (two decimals, as recorded) in the reader's language: 59.97%."""
+    return figures.stored_percent_text(value)
+
+
+@register.filter
 def percent(value):
     """A percentage from its exact value by the display rule (one decimal, half-up: 73.6%)."""
     if value is None or value == "":

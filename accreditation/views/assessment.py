@@ -33,7 +33,7 @@ from workshops.models import Nomination, Workshop, WorkshopExercise
 from workshops.rules import assigned_workshop_ids, is_assigned_to_workshop
 from workshops.selectors import eligible_assessor_map, workshops_visible_to
 
-from .. import services
+from .. import figures, services
 from ..enums import Phase, SheetStatus, grade_label
 from ..forms.assessment import (
     CorrectionForm,
@@ -383,8 +383,8 @@ def workshop_results_export(request, workshop_id):
             values = ["" if v is None else (not_eligible if v == NOT_ELIGIBLE else v) for v in cell.values]
             rows.append(
                 [row.nomination.official.name_latin, row.nomination.official.administration.code, cell.exercise]
-                + [cell.criterion, *values, cell.combined if cell.combined is not None else ""]
-                + [cell.moderated if cell.moderated is not None else "", yes if cell.flagged else ""]
+                + [cell.criterion, *values, figures.score_text(cell.combined)]
+                + [figures.score_text(cell.moderated), yes if cell.flagged else ""]
             )
         rows.append(
             [row.nomination.official.name_latin, row.nomination.official.administration.code, _("Weighted"), ""]
@@ -639,6 +639,14 @@ def decisions_recheck(request, workshop_id):
 def decision_correct(request, decision_id):
     from ..selectors import decisions_visible_to
 
+    replaced = None
+    if is_secretariat(request.user):
+        replaced = Decision.all_objects.filter(pk=decision_id, superseded_at__isnull=False).select_related("nomination")
+        replaced = replaced.first()
+    if replaced is not None:
+        # Sent twice, or from a page opened before someone else corrected it: nothing is lost, nothing is redone.
+        messages.error(request, _("This decision has already been replaced by a correction."))
+        return redirect("accreditation:decisions_recheck", replaced.nomination.workshop_id)
     decision = get_object_or_404(decisions_visible_to(request.user), pk=decision_id)
     _require_secretariat(request.user)
     form = CorrectionForm(request.POST)

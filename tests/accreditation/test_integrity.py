@@ -16,6 +16,7 @@ from tests.factories import (
     OfficialFactory,
     UserFactory,
     field_evaluations_submitted,
+    focal_point_user,
     make_workshop,
     nominate,
     secretariat_user,
@@ -104,7 +105,13 @@ def test_a_decision_never_rests_on_one_eligible_assessor(client):
     decision = services.phase_one_decide(actor=actor, nomination=nomination)
     assert (decision.outcome, decision.grade, decision.score_percent) == (Outcome.NOT_ASSESSABLE, "", None)
     assert not Accreditation.objects.filter(nomination=nomination).exists()
+    focal = focal_point_user(official.administration)
+    client.force_login(focal)
+    assert "invited to a later workshop" not in client.get(reverse("home")).content.decode()
     services.decision_release(actor=actor, decision=decision)
+    # released like a decision: the focal point reads the outcome with the invitation
+    home = client.get(reverse("home")).content.decode()
+    assert "Not assessable" in home and "invited to a later workshop" in home
 
 
 def test_a_moderated_value_never_stands_in_for_a_missing_score():
@@ -239,6 +246,19 @@ def test_linking_an_account_to_an_official_later_flags_the_scores_that_no_longer
     flagged = " ".join(page.split("conflicted-scores", 1)[1].split("</div>", 1)[0].split())
     assert "is now in conflict of interest: those scores do not count." in flagged
     assert (late.get_full_name() or late.username) in flagged
+
+
+def test_a_field_evaluation_whose_evaluator_became_conflicted_is_not_decided_on():
+    actor = secretariat_user()
+    (evaluation,) = field_evaluations_submitted([OfficialFactory()], actor=actor)
+    nomination = evaluation.nomination
+    # After the mission, the evaluator's account is linked to an official of the expert's administration.
+    OfficialFactory(administration=nomination.official.administration, user=evaluation.evaluator)
+    entry = AuditEntry.objects.get(action="conflict.account_linked", official_id=nomination.official_id)
+    assert entry.after["field_evaluator"] is True
+    with pytest.raises(DomainError, match="in conflict of interest .*own administration.*does not count"):
+        services.phase_two_decide(actor=actor, nomination=nomination)
+    assert not Decision.objects.filter(nomination=nomination, phase=Phase.TWO).exists()
 
 
 # ------------------------------------------------------ Phase Two snapshot

@@ -187,6 +187,15 @@ def _nearby(draw, exact: Fraction) -> Fraction:
     return base + Fraction(draw(st.integers(-1, 1)), 100)
 
 
+def _combined(values: list[int], combination: str) -> Fraction:
+    """The combined score the rubric's combination gives (so minimums land on median rubrics too)."""
+    values = sorted(values)
+    n = len(values)
+    if combination == "median":
+        return Fraction(values[n // 2]) if n % 2 else Fraction(values[n // 2 - 1] + values[n // 2], 2)
+    return Fraction(sum(values), n)
+
+
 @st.composite
 def boundary_cases(draw):
     """Random scores, then a rubric whose threshold, bands, minimums and
@@ -199,7 +208,7 @@ def boundary_cases(draw):
     criteria = []
     for code, weight, _minimum, critical in rubric["criteria"]:
         values = [
-            moderated.get((e, code), Fraction(sum(scores[(a, e, code)] for a in assessors), len(assessors)))
+            moderated.get((e, code), _combined([scores[(a, e, code)] for a in assessors], rubric["combination"]))
             for e, assessed in rubric["exercises"]
             if code in assessed
         ]
