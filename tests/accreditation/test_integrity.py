@@ -348,13 +348,13 @@ def test_a_decision_resting_on_conflicted_scores_is_found_and_corrected(
     url = reverse("accreditation:decisions_recheck", args=[setup.workshop.pk])
     page = client.get(url).content.decode()
     assert "outcome Passed → Not passed" in page and setup.nomination.official.name_latin in page
-    assert "Recorded: Passed · Pass · 61.0% · released" in page
+    assert "Recorded: Passed · Pass · 60.95% · released" in page
     # In French, grades are translated and every figure has the French separator and spacing.
     client.cookies["django_language"] = "fr"
     page = client.get(url).content.decode()
     assert "mention Passable → —" in page
     assert "note enregistrée 60,95\xa0% → 54,29\xa0%" in page
-    assert "Enregistré\xa0: Réussi · Passable · 61,0\xa0% · publiée" in page
+    assert "Enregistré\xa0: Réussi · Passable · 60,95\xa0% · publiée" in page
     client.cookies["django_language"] = "en"
 
     with django_capture_on_commit_callbacks(execute=True):
