@@ -66,6 +66,12 @@ def test_font_packages_named_in_refusals_are_in_the_list():
     assert {fonts.CJK_PACKAGE, fonts.CORE_PACKAGE} <= set(packages("render"))
 
 
+def standalone_env() -> dict[str, str]:
+    """The environment of a `make` typed in a shell, even when the suite itself runs under
+    `make test` (a sub-make would announce its directory and inherit the parent's flags)."""
+    return {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+
 def make(*args: str, tmp_path: Path, fake: dict[str, str]) -> subprocess.CompletedProcess:
     """`make -s …` in the project, with stand-ins for the system tools in `fake`."""
     bin_dir = tmp_path / "bin"
@@ -74,7 +80,7 @@ def make(*args: str, tmp_path: Path, fake: dict[str, str]) -> subprocess.Complet
         tool = bin_dir / name
         tool.write_text("#!/bin/sh\n" + script)
         tool.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    env = {**standalone_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     return subprocess.run(
         ["make", "-s", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -127,7 +133,13 @@ def test_make_as_root_on_debian_installs_the_missing_packages(tmp_path):
 def test_make_run_and_test_check_their_packages_first():
     dry_run = {
         target: subprocess.run(
-            ["make", "-n", target], cwd=BASE_DIR, capture_output=True, text=True, timeout=60, check=True
+            ["make", "--no-print-directory", "-n", target],
+            cwd=BASE_DIR,
+            env=standalone_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
         for target in ("run", "test")
     }
