@@ -609,6 +609,19 @@ def decision_correct(*, actor, decision: Decision, reason: str, feedback: str | 
 def _follow_correction(*, actor, old: Decision, new: Decision, reason: str) -> None:
     """Bring the accreditation and its certificate in line with a corrected decision."""
     nomination = new.nomination
+
+    def record(action: str, accreditation: Accreditation, before: dict | None = None) -> None:
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=accreditation,
+            before=before,
+            after={"status": accreditation.status},
+            reason=reason,
+            workshop_id=nomination.workshop_id,
+            official_id=nomination.official_id,
+        )
+
     accreditation = Accreditation.objects.select_for_update().filter(nomination=nomination).first()
     was, now = old.outcome == Outcome.PASSED, new.outcome == Outcome.PASSED
     certificate = None
@@ -625,16 +638,7 @@ def _follow_correction(*, actor, old: Decision, new: Decision, reason: str) -> N
         accreditation.ended_on = timezone.localdate()
         accreditation.end_reason = reason
         accreditation.save(update_fields=["status", "ended_on", "end_reason"])
-        audit_record(
-            actor=actor,
-            action="accreditation.correct",
-            obj=accreditation,
-            before=before,
-            after={"status": accreditation.status},
-            reason=reason,
-            workshop_id=nomination.workshop_id,
-            official_id=nomination.official_id,
-        )
+        record("accreditation.correct", accreditation, before)
     elif now and not was and new.phase == Phase.ONE:
         programme = nomination.workshop.programme
         if current_accreditation(nomination.official, programme, programme.expert_type):
@@ -654,15 +658,7 @@ def _follow_correction(*, actor, old: Decision, new: Decision, reason: str) -> N
             status=AccreditationStatus.PRE_ACCREDITED,
             pre_accredited_on=timezone.localdate(),
         )
-        audit_record(
-            actor=actor,
-            action="accreditation.pre_accredit",
-            obj=accreditation,
-            after={"status": accreditation.status},
-            reason=reason,
-            workshop_id=nomination.workshop_id,
-            official_id=nomination.official_id,
-        )
+        record("accreditation.pre_accredit", accreditation)
     elif now and not was and accreditation is not None:
         before = {"status": accreditation.status}
         today = timezone.localdate()
@@ -673,16 +669,7 @@ def _follow_correction(*, actor, old: Decision, new: Decision, reason: str) -> N
         )
         accreditation.ended_on = None
         accreditation.save(update_fields=["status", "accredited_on", "valid_until", "ended_on"])
-        audit_record(
-            actor=actor,
-            action="accreditation.grant",
-            obj=accreditation,
-            before=before,
-            after={"status": accreditation.status},
-            reason=reason,
-            workshop_id=nomination.workshop_id,
-            official_id=nomination.official_id,
-        )
+        record("accreditation.grant", accreditation, before)
         certificate_issue(actor=actor, accreditation=accreditation)
     elif now and was and certificate is not None:
         certificate_reissue(actor=actor, certificate=certificate, reason=reason)
